@@ -1,0 +1,123 @@
+"""Record layouts and small enums shared by the exchange, its callers, files and dataframes.
+
+Units: prices in ticks (int64, one tick = one cent), quantities in shares (int64), time in
+seconds since the session open (int64) unless a field says otherwise.
+"""
+
+from enum import IntEnum
+
+import numpy as np
+
+__all__ = [
+    "Side",
+    "OrderKind",
+    "Motive",
+    "ORDER_DTYPE",
+    "TRADE_DTYPE",
+    "TAPE_DTYPE",
+    "BAR_DTYPE",
+    "InvalidOrderError",
+    "MOTIVE_NAMES",
+]
+
+
+class Side(IntEnum):
+    """Side of an order. The sign is the direction of the share flow to the submitter."""
+
+    BUY = 1
+    SELL = -1
+
+
+class OrderKind(IntEnum):
+    """What an order row asks the exchange to do."""
+
+    LIMIT = 0  #: rest whatever does not fill at once
+    MARKET = 1  #: fill against the book at any price; the rest is dropped; price is ignored
+    CANCEL = 2  #: remove the live order named by `id`; side, price and qty are ignored
+    IOC = 3  #: a limit that never rests: fill what crosses now, drop the rest
+
+
+class Motive(IntEnum):
+    """Why an order was sent: recorded on the tape for both sides of every trade."""
+
+    NONE = 0
+    VALUE = 1  #: fundamental trader acting on its belief about value
+    MOMENTUM = 2  #: trend follower acting on an average of past returns
+    NOISE = 3  #: retail / noise trading
+    DIP_BUY = 4  #: retail buying after a fall
+    MARKET_MAKING = 5  #: two-sided quotes of a market maker
+    FORCED = 6  #: forced deleveraging of a fund past its margin limit
+    FUND_FLOW = 7  #: passive or sector-ETF flow into or out of all constituents
+    NEWS = 8  #: reaction to news just received
+
+
+MOTIVE_NAMES = tuple(m.name.lower() for m in Motive)
+
+#: One order row as submitted. `id` is the caller's order id (a cancel names the order to remove).
+ORDER_DTYPE = np.dtype(
+    [
+        ("id", np.int64),
+        ("side", np.int8),  # Side
+        ("kind", np.int8),  # OrderKind
+        ("price", np.int64),  # ticks; ignored for MARKET and CANCEL
+        ("qty", np.int64),  # shares; ignored for CANCEL
+        ("trader", np.int64),  # account index (Exchange only; match_stream ignores it)
+        ("stock", np.int64),  # book index (Exchange only)
+        ("motive", np.int8),  # Motive (Exchange only)
+        ("time", np.int64),  # seconds since the first session's open (Exchange only)
+    ],
+    align=True,
+)
+
+#: One fill of `match_stream`: the incoming order (taker) against a resting one (maker).
+TRADE_DTYPE = np.dtype(
+    [
+        ("taker", np.int64),  # id of the incoming order
+        ("maker", np.int64),  # id of the resting order
+        ("price", np.int64),  # ticks; always the maker's price
+        ("qty", np.int64),  # shares
+    ],
+    align=True,
+)
+
+#: One fill on the Exchange's tape: both accounts and both motives, so "who sold and why" is a query.
+TAPE_DTYPE = np.dtype(
+    [
+        ("time", np.int64),  # seconds since the first session's open (day * 23400 + second)
+        ("stock", np.int32),
+        ("taker_side", np.int8),  # Side of the incoming order; 0 for an auction fill
+        ("buyer_motive", np.int8),
+        ("seller_motive", np.int8),
+        ("price", np.int64),  # ticks
+        ("qty", np.int64),  # shares
+        ("buyer", np.int64),  # account index
+        ("seller", np.int64),  # account index
+        ("taker", np.int64),  # order id of the incoming order (auction: the buy order's id)
+        ("maker", np.int64),  # order id of the resting order (auction: the sell order's id)
+    ],
+    align=True,
+)
+
+#: One-minute OHLCV bar of one stock. Prices in ticks; a minute with no trade repeats the last close.
+BAR_DTYPE = np.dtype(
+    [
+        ("minute", np.int64),  # minutes since the first session's open (day * 390 + minute)
+        ("stock", np.int32),
+        ("open", np.int64),
+        ("high", np.int64),
+        ("low", np.int64),
+        ("close", np.int64),
+        ("volume", np.int64),  # shares
+        ("trades", np.int64),
+    ],
+    align=True,
+)
+
+
+class InvalidOrderError(ValueError):
+    """An order row that the exchange refuses; the message names the row and the field."""
+
+    def __init__(self, row: int, field: str, allowed: str, value=None):
+        self.row, self.field = int(row), field
+        got = "" if value is None else f" (got {value!r})"
+        super().__init__(f"order row {row}: field '{field}' must be {allowed}{got}")
