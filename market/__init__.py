@@ -4,6 +4,7 @@ Knows nothing of agents or Mesa. Prices are integer ticks (cents), quantities in
 """
 
 from .book import match_stream, validate_orders
+from .exchange import SESSION_SECONDS, Exchange, MarketRules, bars_from_tape
 from .types import (
     BAR_DTYPE,
     MOTIVE_NAMES,
@@ -28,4 +29,8 @@ __all__ = [
     "InvalidOrderError",
     "match_stream",
     "validate_orders",
+    "Exchange",
+    "MarketRules",
+    "SESSION_SECONDS",
+    "bars_from_tape",
 ]

@@ -108,15 +108,16 @@ def new_accounts(n_traders: int, n_stocks: int) -> Accounts:
     )
 
 
-def new_tape(capacity: int) -> Tape:
-    return Tape(rows=np.zeros((max(int(capacity), 16), 11), np.int64), n=np.zeros(1, np.int64))
+def new_tape(capacity: int, columns: int = 11) -> Tape:
+    """An empty tape. np.empty, not zeros: pages are touched only as fills are written."""
+    return Tape(rows=np.empty((max(int(capacity), 16), columns), np.int64), n=np.zeros(1, np.int64))
 
 
 def grow_tape(tp: Tape, capacity: int) -> Tape:
     """A tape with room for `capacity` fills holding the fills already written."""
     if capacity <= tp.rows.shape[0]:
         return tp
-    new = new_tape(capacity)
+    new = new_tape(capacity, tp.rows.shape[1])
     k = int(tp.n[0])
     new.rows[:k] = tp.rows[:k]
     new.n[0] = k
@@ -126,15 +127,11 @@ def grow_tape(tp: Tape, capacity: int) -> Tape:
 def tape_records(tp: Tape, start: int = 0, stop: int | None = None) -> np.ndarray:
     """Fills start..stop of the tape as a TAPE_DTYPE structured array."""
     stop = int(tp.n[0]) if stop is None else stop
-    r = tp.rows[start:stop]
-    out = np.empty(r.shape[0], TAPE_DTYPE)
-    for j, name in enumerate(TAPE_DTYPE.names):
-        out[name] = r[:, j]
-    return out
+    return np.ascontiguousarray(tp.rows[start:stop]).view(TAPE_DTYPE)[:, 0]
 
 
 def new_rules(n_stocks: int, *, stp=False, luld=False, luld_wait=15, luld_pause=300,
-              band_bp=500) -> Rules:
+              band_bp=500, max_levels=16) -> Rules:
     s = int(n_stocks)
     rs = np.zeros((s, 8), np.int64)
     rs[:, K.BAND_BP] = band_bp
@@ -145,4 +142,5 @@ def new_rules(n_stocks: int, *, stp=False, luld=False, luld_wait=15, luld_pause=
         rs=rs,
         ring=np.zeros((s, 5), np.int64),
         clock=np.zeros(3, np.int64),
+        scratch=np.zeros((2, int(max_levels)), np.int64),
     )

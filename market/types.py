@@ -81,19 +81,20 @@ TRADE_DTYPE = np.dtype(
 )
 
 #: One fill on the Exchange's tape: both accounts and both motives, so "who sold and why" is a query.
+#: All int64 and in the kernels' column order, so the tape buffer is viewed, not converted.
 TAPE_DTYPE = np.dtype(
     [
-        ("time", np.int64),  # seconds since the first session's open (day * 23400 + second)
-        ("stock", np.int32),
-        ("taker_side", np.int8),  # Side of the incoming order; 0 for an auction fill
-        ("buyer_motive", np.int8),
-        ("seller_motive", np.int8),
-        ("price", np.int64),  # ticks
-        ("qty", np.int64),  # shares
-        ("buyer", np.int64),  # account index
-        ("seller", np.int64),  # account index
         ("taker", np.int64),  # order id of the incoming order (auction: the buy order's id)
         ("maker", np.int64),  # order id of the resting order (auction: the sell order's id)
+        ("price", np.int64),  # ticks
+        ("qty", np.int64),  # shares
+        ("time", np.int64),  # seconds since the first session's open (day * 23400 + second)
+        ("stock", np.int64),
+        ("taker_side", np.int64),  # Side of the incoming order; 0 for an auction fill
+        ("buyer_motive", np.int64),  # Motive
+        ("seller_motive", np.int64),  # Motive
+        ("buyer", np.int64),  # account index
+        ("seller", np.int64),  # account index
     ],
     align=True,
 )

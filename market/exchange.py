@@ -1,0 +1,361 @@
+"""The multi-stock `Exchange`: books, accounts, settlement, tape, auctions, halts and bars.
+
+The simulation's compiled loop calls the same kernels through `market.compiled`; this class is the
+Python face for everything else (tests, notebooks, the model between steps).
+
+Time is in seconds since the first session's open: day d's session is [d * 23400, (d+1) * 23400).
+"""
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from . import _kernels as K
+from .book import _FIELDS
+from .state import (
+    grow_pool,
+    grow_tape,
+    new_accounts,
+    new_book,
+    new_pool,
+    new_rules,
+    new_tape,
+    regrid_book,
+    tape_records,
+)
+from .types import BAR_DTYPE, InvalidOrderError
+
+__all__ = ["Exchange", "MarketRules", "SESSION_SECONDS", "bars_from_tape"]
+
+SESSION_SECONDS = 23_400  #: 09:30-16:00
+
+
+@dataclass(frozen=True)
+class MarketRules:
+    """Market rules a US equity trader would recognise; each can be switched off.
+
+    LULD follows the Tier 1 rule in spirit: the band is +-`luld_band_pct` around the mean price of
+    the last five minutes; orders beyond it are repriced to the band; a book pinned at the band
+    for `luld_wait_s` seconds pauses for `luld_pause_s` seconds and reopens by auction. The
+    market-wide circuit breaker halts every book for `cb_halt_s` seconds when the cap-weighted
+    index of the universe falls `cb_levels_pct[0]` or `[1]` percent below the previous close
+    (each level once a day), and for the rest of the day at `[2]` percent.
+    """
+
+    auctions: bool = True
+    luld: bool = True
+    luld_band_pct: float = 5.0
+    luld_wait_s: int = 15
+    luld_pause_s: int = 300
+    circuit_breaker: bool = True
+    cb_levels_pct: tuple[float, float, float] = (7.0, 13.0, 20.0)
+    cb_halt_s: int = 900
+    self_trade_prevention: bool = False
+
+
+class Exchange:
+    """Books for `n_stocks` stocks and accounts for `n_traders` traders, all in integer units.
+
+    Args:
+        ref_prices: per stock, a reference price in ticks (cents); each book's level window is
+            built around it (from a quarter to four times the price) and re-gridded if an order
+            falls outside.
+        n_traders: number of accounts; cash in cents, shares per stock, both int64.
+        rules: market rules.
+        pool_capacity: initial number of resting-order slots (grows on demand).
+    """
+
+    def __init__(self, ref_prices, n_traders: int, rules: MarketRules | None = None,
+                 pool_capacity: int = 1 << 16, tape_capacity: int = 1 << 16):
+        ref = np.asarray(ref_prices, np.int64).reshape(-1)
+        if ref.size == 0 or (ref < 1).any():
+            raise ValueError("ref_prices: every reference price must be >= 1 tick")
+        if int(n_traders) < 1:
+            raise ValueError(f"n_traders: must be >= 1 (got {n_traders})")
+        self.rules = rules or MarketRules()
+        self.n_stocks = ref.size
+        self.n_traders = int(n_traders)
+        base = np.maximum(1, ref // 4)
+        nlev = ref * 4 - base + 1
+        self.book = new_book(base, nlev)
+        self.pool = new_pool(pool_capacity)
+        self.acc = new_accounts(self.n_traders, self.n_stocks)
+        self.tape = new_tape(tape_capacity)
+        r = self.rules
+        self.kr = new_rules(
+            self.n_stocks, stp=r.self_trade_prevention, luld=r.luld, luld_wait=r.luld_wait_s,
+            luld_pause=r.luld_pause_s, band_bp=int(round(r.luld_band_pct * 100)),
+            max_levels=int(nlev.max()),
+        )
+        self.kr.rs[:, K.REF] = ref
+        self.kr.ring[:] = ref[:, None]
+        self.prev_close = ref.copy()
+        self.day = -1
+        self.tob = np.zeros((self.n_stocks, 2, SESSION_SECONDS), np.int64)
+        self._cb_fired = set()
+        self._day_tape_start = 0
+
+    # -- accounts -------------------------------------------------------------------------------
+
+    @property
+    def cash(self) -> np.ndarray:
+        """Cash per trader in cents (a live view)."""
+        return self.acc.cash
+
+    @property
+    def shares(self) -> np.ndarray:
+        """Shares per trader and stock (a live view)."""
+        return self.acc.shares
+
+    def endow(self, cash_cents=None, shares=None) -> None:
+        """Set starting cash (int cents per trader) and shares (int, traders x stocks).
+
+        Endowments fix the totals that trading conserves; call before the first order.
+        """
+        if cash_cents is not None:
+            self.acc.cash[:] = np.asarray(cash_cents, np.int64)
+        if shares is not None:
+            self.acc.shares[:] = np.asarray(shares, np.int64)
+
+    # -- sessions ---------------------------------------------------------------------------------
+
+    @property
+    def now(self) -> int:
+        return int(self.kr.clock[K.C_NOW])
+
+    def start_day(self, day: int) -> None:
+        """Begin session `day`: clock to its open, books in the call phase if auctions are on."""
+        if day <= self.day:
+            raise ValueError(f"day: must be > {self.day} (got {day})")
+        self.day = int(day)
+        t0 = self.day * SESSION_SECONDS
+        self.kr.clock[K.C_NOW] = t0
+        self.kr.clock[K.C_DAY0] = t0
+        self.kr.clock[K.C_TOB] = 0
+        self.tob[:] = 0
+        self._cb_fired = set()
+        self._day_tape_start = int(self.tape.n[0])
+        self.kr.rs[:, K.HALT_UNTIL] = -1
+        self.kr.rs[:, K.LIMIT_SINCE] = -1
+        self.kr.rs[:, K.CALL] = 1 if self.rules.auctions else 0
+
+    def open_auction(self) -> np.ndarray:
+        """Uncross every book in the call phase at the open; return prices in ticks (-1: none)."""
+        return self._auction(self.kr.rs[:, K.REF].copy())
+
+    def start_closing_call(self) -> None:
+        """Stop continuous trading: orders now queue for the closing auction."""
+        if self.rules.auctions:
+            self.kr.rs[:, K.CALL] = 1
+
+    def close_auction(self) -> np.ndarray:
+        """Run the closing auction (if auctions are on) and fix the day's closing prices (ticks)."""
+        t_close = (self.day + 1) * SESSION_SECONDS
+        self.advance(t_close - 1)
+        prices = self._auction(self.kr.rs[:, K.LAST].copy()) if self.rules.auctions else None
+        self.advance(t_close)
+        last = self.kr.rs[:, K.LAST]
+        close = np.where(last > 0, last, self.prev_close)
+        if prices is not None:
+            close = np.where(prices > 0, prices, close)
+        self.prev_close = close.copy()
+        self.kr.rs[:, K.CALL] = 1  # nothing trades between sessions
+        return close
+
+    def _auction(self, refs) -> np.ndarray:
+        stocks = np.flatnonzero(self.kr.rs[:, K.CALL] != 0).astype(np.int64)
+        out = np.full(self.n_stocks, -1, np.int64)
+        if stocks.size == 0:
+            return out
+        self._ensure_tape(int(self.book.bs[:, K.NBID].sum() + self.book.bs[:, K.NASK].sum()) + 1)
+        res = np.full(stocks.size, -1, np.int64)
+        K.open_stocks(self.book, self.pool, self.acc, self.tape, self.kr, stocks, self.now,
+                      np.ascontiguousarray(refs[stocks]), res)
+        out[stocks] = res
+        return out
+
+    def advance(self, t: int) -> None:
+        """Move the clock to t: record top of book, roll LULD references, end pauses."""
+        while K.advance(self.book, self.pool, self.acc, self.tape, self.kr, int(t),
+                        self.tob) == K.TAPE_FULL:
+            self._ensure_tape(int(self.book.bs[:, K.NBID].sum() + self.book.bs[:, K.NASK].sum()) + 1)
+
+    def check_circuit_breaker(self, shares_outstanding) -> int:
+        """Halt every book if the cap-weighted index fell past a level; return the level hit (0-3).
+
+        `shares_outstanding` weights each stock's move; the index compares last prices with the
+        previous closes. Levels 1 and 2 halt for `cb_halt_s` seconds (once each a day), level 3
+        for the rest of the day.
+        """
+        if not self.rules.circuit_breaker:
+            return 0
+        w = np.asarray(shares_outstanding, np.float64) * self.prev_close
+        last = np.where(self.kr.rs[:, K.LAST] > 0, self.kr.rs[:, K.LAST], self.prev_close)
+        change = 100.0 * ((w * last / self.prev_close).sum() / w.sum() - 1.0)
+        level = 0
+        for i, pct in enumerate(self.rules.cb_levels_pct):
+            if change <= -pct:
+                level = i + 1
+        if level == 0 or level in self._cb_fired:
+            return 0
+        self._cb_fired.add(level)
+        end_of_day = (self.day + 1) * SESSION_SECONDS
+        until = end_of_day if level == 3 else min(self.now + self.rules.cb_halt_s, end_of_day)
+        self.kr.rs[:, K.CALL] = 1
+        self.kr.rs[:, K.HALT_UNTIL] = until
+        return level
+
+    # -- orders -----------------------------------------------------------------------------------
+
+    def submit(self, orders: np.ndarray) -> np.ndarray:
+        """Process ORDER_DTYPE rows in order (time, stock, trader, motive columns used).
+
+        A cancel names the order by `id`; other rows' ids are ignored and the exchange assigns
+        them. Returns every row's order id (a cancel returns the id it named).
+
+        Raises:
+            InvalidOrderError: naming the first invalid row and field.
+        """
+        orders = np.asarray(orders).reshape(-1)
+        side, kind, price, qty, trader, stock, time = self._validate(orders)
+        ids = orders["id"].astype(np.int64)
+        motive = orders["motive"]
+        start = 0
+        while True:
+            st, row = K.submit_batch(self.book, self.pool, self.acc, self.tape, self.kr, side, kind,
+                                     price, qty, trader, stock, motive, time, ids, start, self.tob)
+            if st == K.OK:
+                return ids
+            start = int(row)
+            if st == K.TAPE_FULL:
+                self._ensure_tape(int(self.book.bs[:, K.NBID].sum() + self.book.bs[:, K.NASK].sum())
+                                  + 1)
+            elif st == K.POOL_FULL:
+                self.pool = grow_pool(self.pool, 2 * self.pool.o.shape[0])
+            elif st == K.OFF_GRID:
+                self._regrid(int(stock[row]), int(price[row]))
+
+    def _validate(self, orders: np.ndarray) -> tuple:
+        need = ("side", "kind", "price", "qty", "trader", "stock", "time")
+        if orders.dtype.names is None or not {"id", "motive", *need} <= set(orders.dtype.names):
+            raise TypeError("orders must be a structured array with the fields of ORDER_DTYPE")
+        cols = tuple(orders[f] for f in need)  # views, no copies
+        out = np.zeros(2, np.int64)
+        K.scan_exchange(*cols, self.n_stocks, self.n_traders, self.now, out)
+        if out[0] >= 0:
+            row = int(out[0])
+            field, allowed = {
+                **_FIELDS,
+                K.F_STOCK: ("stock", f"a stock index in [0, {self.n_stocks - 1}]"),
+                K.F_TRADER: ("trader", f"a trader index in [0, {self.n_traders - 1}]"),
+                K.F_TIME: ("time", f"non-decreasing and >= the exchange clock ({self.now})"),
+            }[int(out[1])]
+            raise InvalidOrderError(row, field, allowed, orders[field][row].item())
+        return cols
+
+    def _ensure_tape(self, room: int) -> None:
+        need = int(self.tape.n[0]) + int(room)
+        if need > self.tape.rows.shape[0]:
+            self.tape = grow_tape(self.tape, max(need, 4 * self.tape.rows.shape[0]))
+
+    def _regrid(self, stock: int, price: int) -> None:
+        bs = self.book.bs
+        base, nlev = int(bs[stock, K.BASE]), int(bs[stock, K.NLEV])
+        lo = min(base, max(1, price - nlev // 2))
+        hi = max(base + nlev - 1, price + nlev // 2)
+        self.book = regrid_book(self.book, self.pool, stock, lo, hi - lo + 1)
+        if hi - lo + 1 > self.kr.scratch.shape[1]:
+            scratch = np.zeros((2, hi - lo + 1), np.int64)
+            self.kr = self.kr._replace(scratch=scratch)
+
+    # -- outputs ----------------------------------------------------------------------------------
+
+    def drain(self) -> np.ndarray:
+        """Return the fills written since the last drain (TAPE_DTYPE) and empty the tape.
+
+        The buffer is reused, so a long run keeps its memory bounded and never re-faults pages.
+        """
+        out = self.trades(0).copy()
+        self.tape.n[0] = 0
+        self._day_tape_start = 0
+        return out
+
+    def trades(self, start: int = 0) -> np.ndarray:
+        """The tape from fill `start` on, as TAPE_DTYPE records."""
+        return tape_records(self.tape, start)
+
+    def best(self, stock: int) -> tuple[int, int]:
+        """(best bid, best ask) of a stock in ticks; 0 for an empty side."""
+        bs = self.book.bs[stock]
+        bid = int(bs[K.BASE] + bs[K.BBEST]) if bs[K.BBEST] >= 0 else 0
+        ask = int(bs[K.BASE] + bs[K.ABEST]) if bs[K.ABEST] < bs[K.NLEV] else 0
+        return bid, ask
+
+    def depth(self, stock: int, levels: int = 10):
+        """Depth snapshot: (bid prices, bid shares, ask prices, ask shares), best first, in ticks.
+
+        Only non-empty price levels are listed, up to `levels` a side.
+        """
+        bs = self.book.bs[stock]
+        lv = self.book.lv[bs[K.OFF] : bs[K.OFF] + bs[K.NLEV]]
+        bid_l = np.flatnonzero(lv[:, K.DEP] > 0)[::-1][:levels]
+        ask_l = np.flatnonzero(lv[:, 4 + K.DEP] > 0)[:levels]
+        return (bid_l + bs[K.BASE], lv[bid_l, K.DEP].copy(), ask_l + bs[K.BASE],
+                lv[ask_l, 4 + K.DEP].copy())
+
+    def day_bars(self) -> np.ndarray:
+        """One-minute OHLCV bars of the current day (BAR_DTYPE), from the tape."""
+        tr = self.trades(self._day_tape_start)
+        return bars_from_tape(tr, self.n_stocks, self.day, self._open_ref())
+
+    def _open_ref(self) -> np.ndarray:
+        return self.prev_close
+
+
+def bars_from_tape(trades: np.ndarray, n_stocks: int, day: int, prev_close) -> np.ndarray:
+    """One-minute OHLCV bars of `day` for every stock (390 each), from TAPE_DTYPE fills.
+
+    A minute with no trade has zero volume and open = high = low = close = the last price
+    (`prev_close` before the first trade). Prices in ticks.
+    """
+    m_per_day = SESSION_SECONDS // 60
+    t0 = day * SESSION_SECONDS
+    sel = (trades["time"] >= t0) & (trades["time"] < t0 + SESSION_SECONDS)
+    tr = trades[sel]
+    minute = (tr["time"] - t0) // 60
+    key = tr["stock"] * m_per_day + minute
+    n = n_stocks * m_per_day
+    volume = np.bincount(key, weights=tr["qty"], minlength=n).astype(np.int64)
+    count = np.bincount(key, minlength=n).astype(np.int64)
+    high = np.full(n, np.iinfo(np.int64).min)
+    low = np.full(n, np.iinfo(np.int64).max)
+    np.maximum.at(high, key, tr["price"])
+    np.minimum.at(low, key, tr["price"])
+    openp = np.zeros(n, np.int64)
+    close = np.zeros(n, np.int64)
+    # fills are in time order: the first fill of a key is its open, the last its close
+    uniq, first_idx = np.unique(key, return_index=True)
+    _, last_rev = np.unique(key[::-1], return_index=True)
+    last_idx = key.size - 1 - last_rev
+    openp[uniq] = tr["price"][first_idx]
+    close[uniq] = tr["price"][last_idx]
+    has = count > 0
+    # forward-fill the last price through empty minutes, per stock
+    out = np.zeros(n, BAR_DTYPE)
+    prev = np.asarray(prev_close, np.int64)
+    close2 = close.reshape(n_stocks, m_per_day)
+    has2 = has.reshape(n_stocks, m_per_day)
+    idx = np.where(has2, np.arange(m_per_day)[None, :], -1)
+    np.maximum.accumulate(idx, axis=1, out=idx)
+    filled = np.where(idx >= 0, np.take_along_axis(close2, np.maximum(idx, 0), axis=1),
+                      prev[:, None])
+    fill = filled.reshape(-1)
+    out["minute"] = day * m_per_day + np.tile(np.arange(m_per_day), n_stocks)
+    out["stock"] = np.repeat(np.arange(n_stocks), m_per_day)
+    out["open"] = np.where(has, openp, fill)
+    out["high"] = np.where(has, high, fill)
+    out["low"] = np.where(has, low, fill)
+    out["close"] = np.where(has, close, fill)
+    out["volume"] = volume
+    out["trades"] = count
+    return out
