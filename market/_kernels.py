@@ -1,4 +1,4 @@
-"""Compiled order-book kernels: arrays in, arrays out. Private; `book.py` and `exchange.py` wrap them.
+"""Compiled order-book kernels: arrays in, arrays out. Private: `book.py`, `exchange.py` wrap them.
 
 State is a few NamedTuples of numpy arrays (they cache on disk and pickle). Entry-point kernels
 unpack them once and pass plain arrays to the inlined helpers below: reading a tuple field inside
@@ -41,7 +41,7 @@ POOL_FULL = 2  #: no free slot for a resting order: grow the pool and resume
 OFF_GRID = 3  #: a limit price outside the stock's level window: re-grid and resume
 ID_LIVE = 4  #: (match_stream) an order id reused while that order is still live
 
-#: Order ids the Exchange hands out: (sequence << SLOT_BITS) | slot, so a cancel finds its slot in O(1).
+#: Exchange order ids are (sequence << SLOT_BITS) | slot: a cancel finds its slot in O(1).
 SLOT_BITS = 26
 SLOT_MASK = (1 << SLOT_BITS) - 1
 
@@ -53,7 +53,8 @@ HEAD, TAIL, DEP = 0, 1, 2
 OID, TRADER, QTY, NXT, PRV, LVL, STOCK, SM = 0, 1, 2, 3, 4, 5, 6, 7
 # Tape.rows columns (same order as types.TAPE_DTYPE)
 # The first four are TRADE_DTYPE's: match_stream's tape has only those.
-T_TAKER, T_MAKER, T_PRICE, T_QTY, T_TIME, T_STOCK, T_TSIDE, T_BMOT, T_SMOT, T_BUYER, T_SELLER = range(11)
+(T_TAKER, T_MAKER, T_PRICE, T_QTY, T_TIME, T_STOCK, T_TSIDE, T_BMOT, T_SMOT, T_BUYER,
+ T_SELLER) = range(11)
 # Rules.rs columns
 BAND_BP, REF, CALL, HALT_UNTIL, LIMIT_SINCE, LAST = 0, 1, 2, 3, 4, 5
 # Rules.cfg entries
@@ -270,7 +271,8 @@ def _take(bs, lv, o, free, meta, rows, tn, cash, shares, rs, stp, s, side, lim, 
             price = base + a
             if settle:
                 _settle(cash, shares, s, price, f, trader, mt)
-            _record(rows, tn, t, s, BUY, price, f, trader, mt, motive, o[m, SM] >> 2, oid, o[m, OID])
+            _record(rows, tn, t, s, BUY, price, f, trader, mt, motive, o[m, SM] >> 2, oid,
+                    o[m, OID])
             rem -= f
             rs[s, LAST] = price
             _fill_maker(bs, lv, o, free, meta, 4, L, m, f)
@@ -290,7 +292,8 @@ def _take(bs, lv, o, free, meta, rows, tn, cash, shares, rs, stp, s, side, lim, 
             price = base + b
             if settle:
                 _settle(cash, shares, s, price, f, mt, trader)
-            _record(rows, tn, t, s, SELL, price, f, mt, trader, o[m, SM] >> 2, motive, oid, o[m, OID])
+            _record(rows, tn, t, s, SELL, price, f, mt, trader, o[m, SM] >> 2, motive, oid,
+                    o[m, OID])
             rem -= f
             rs[s, LAST] = price
             _fill_maker(bs, lv, o, free, meta, 0, L, m, f)

@@ -167,7 +167,7 @@ class Exchange:
         out = np.full(self.n_stocks, -1, np.int64)
         if stocks.size == 0:
             return out
-        self._ensure_tape(int(self.book.bs[:, K.NBID].sum() + self.book.bs[:, K.NASK].sum()) + 1)
+        self._ensure_tape(self._live_orders() + 1)
         res = np.full(stocks.size, -1, np.int64)
         K.open_stocks(self.book, self.pool, self.acc, self.tape, self.kr, stocks, self.now,
                       np.ascontiguousarray(refs[stocks]), res)
@@ -178,7 +178,7 @@ class Exchange:
         """Move the clock to t: record top of book, roll LULD references, end pauses."""
         while K.advance(self.book, self.pool, self.acc, self.tape, self.kr, int(t),
                         self.tob) == K.TAPE_FULL:
-            self._ensure_tape(int(self.book.bs[:, K.NBID].sum() + self.book.bs[:, K.NASK].sum()) + 1)
+            self._ensure_tape(self._live_orders() + 1)
 
     def check_circuit_breaker(self, shares_outstanding) -> int:
         """Halt every book if the cap-weighted index fell past a level; return the level hit (0-3).
@@ -228,8 +228,7 @@ class Exchange:
                 return ids
             start = int(row)
             if st == K.TAPE_FULL:
-                self._ensure_tape(int(self.book.bs[:, K.NBID].sum() + self.book.bs[:, K.NASK].sum())
-                                  + 1)
+                self._ensure_tape(self._live_orders() + 1)
             elif st == K.POOL_FULL:
                 self.pool = grow_pool(self.pool, 2 * self.pool.o.shape[0])
             elif st == K.OFF_GRID:
@@ -252,6 +251,9 @@ class Exchange:
             }[int(out[1])]
             raise InvalidOrderError(row, field, allowed, orders[field][row].item())
         return cols
+
+    def _live_orders(self) -> int:
+        return int(self.book.bs[:, K.NBID].sum() + self.book.bs[:, K.NASK].sum())
 
     def _ensure_tape(self, room: int) -> None:
         need = int(self.tape.n[0]) + int(room)

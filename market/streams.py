@@ -35,8 +35,9 @@ def random_stream(n: int, seed: int = 0, *, mid: int = 10_000, spread_ticks: int
     price = mid + np.round(wander).astype(np.int64) - side * offset
     # market orders are larger than limits so that the volume taken matches the volume added:
     # the book stays bounded
-    qty = np.where(kind == OrderKind.MARKET, rng.integers(1, 31, size=n), rng.integers(1, 11, size=n))
-    qty = qty * 100
+    big, small = rng.integers(1, 31, size=n), rng.integers(1, 11, size=n)
+    lots = np.where(kind == OrderKind.MARKET, big, small)
+    qty = lots * 100
     stock = rng.integers(0, n_stocks, size=n)
     out = np.zeros(n, ORDER_DTYPE)
     out["id"] = np.arange(n)

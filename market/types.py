@@ -80,7 +80,7 @@ TRADE_DTYPE = np.dtype(
     align=True,
 )
 
-#: One fill on the Exchange's tape: both accounts and both motives, so "who sold and why" is a query.
+#: One fill on the Exchange's tape: both accounts and motives, so "who sold and why" is a query.
 #: All int64 and in the kernels' column order, so the tape buffer is viewed, not converted.
 TAPE_DTYPE = np.dtype(
     [
@@ -99,7 +99,7 @@ TAPE_DTYPE = np.dtype(
     align=True,
 )
 
-#: One-minute OHLCV bar of one stock. Prices in ticks; a minute with no trade repeats the last close.
+#: One-minute OHLCV bar of one stock in ticks; a minute with no trade repeats the last close.
 BAR_DTYPE = np.dtype(
     [
         ("minute", np.int64),  # minutes since the first session's open (day * 390 + minute)
