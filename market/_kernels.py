@@ -224,7 +224,7 @@ def _fill_maker(bs, lv, o, free, meta, c, L, m, f):
         lv[L, c + DEP] -= f
 
 
-@njit(**INL)
+@njit(**HOT)
 def _new_slot(bs, lv, o, free, meta, s, oid, trader, side, lvl, qty, motive):
     """Pop a free slot, fill its row and queue it at its level. The caller checked one is free."""
     meta[0] -= 1
@@ -310,7 +310,7 @@ def _band(cfg, rs, s):
     return r - w, r + w
 
 
-@njit(**INL)
+@njit(**HOT)
 def _clamp_to_band(bs, cfg, rs, s, side, lim):
     """Reprice a buy above the upper band (a sell below the lower band) to the band, LULD-style."""
     if cfg[LULD] == 0 or rs[s, REF] <= 0:
@@ -343,7 +343,7 @@ def _check_limit_state(bs, cfg, rs, s, t):
         rs[s, LIMIT_SINCE] = -1
 
 
-@njit(**INL)
+@njit(**HOT)
 def _order(bs, lv, o, free, meta, rows, tn, cash, shares, cfg, rs, s, side, kind, price, qty,
            motive, trader, t, cancel_id):
     """Process one validated order; return (status, order id).

@@ -2,6 +2,8 @@
 
 A caller compiled with `@njit(cache=True, _nrt=False)` passes the Exchange's state tuples
 (`ex.book, ex.pool, ex.acc, ex.tape, ex.kr`) straight through, at no reference-counting cost.
+`submit_one` is a plain call, not inlined: numba's IR inliner copies a callee's IR recursively,
+and the matcher inlined at several call sites took minutes to compile.
 Before a batch of calls it must guarantee room: `room_ok` says whether the tape and the pool can
 take `n_orders` more orders; if not, return to Python, let the Exchange grow them, and resume.
 """
@@ -16,7 +18,7 @@ OK = K.OK
 OFF_GRID = K.OFF_GRID
 
 
-@njit(**K.INL)
+@njit(**K.HOT)
 def submit_one(book, pool, acc, tape, rules, tob, stock, side, kind, price, qty, motive, trader, t,
                cancel_id):
     """Process one order at time t (seconds; >= the exchange clock); return (status, order id).

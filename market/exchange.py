@@ -23,7 +23,7 @@ from .state import (
     regrid_book,
     tape_records,
 )
-from .types import BAR_DTYPE, InvalidOrderError
+from .types import BAR_DTYPE, ORDER_DTYPE, InvalidOrderError, OrderKind
 
 __all__ = ["Exchange", "MarketRules", "SESSION_SECONDS", "bars_from_tape"]
 
@@ -161,6 +161,19 @@ class Exchange:
         self.prev_close = close.copy()
         self.kr.rs[:, K.CALL] = 1  # nothing trades between sessions
         return close
+
+    def cancel_all(self) -> int:
+        """Cancel every resting order (day orders expire at the close); return how many."""
+        live = np.flatnonzero(self.pool.o[:, K.QTY] > 0)
+        if live.size == 0:
+            return 0
+        rows = np.zeros(live.size, ORDER_DTYPE)
+        rows["kind"] = OrderKind.CANCEL
+        rows["id"] = self.pool.o[live, K.OID]
+        rows["stock"] = self.pool.o[live, K.STOCK]
+        rows["time"] = self.now
+        self.submit(rows)
+        return int(live.size)
 
     def _auction(self, refs) -> np.ndarray:
         stocks = np.flatnonzero(self.kr.rs[:, K.CALL] != 0).astype(np.int64)

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 import pytest
 
-from scenarios.params import (
+from agents.params import (
     PARAM_KEY,
     ParamError,
     ParamSpec,

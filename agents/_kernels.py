@@ -1,0 +1,401 @@
+"""The investors' compiled loop: one call runs many one-second ticks of every stock.
+
+Within a tick: the fundamental values move; the number of investor arrivals is Poisson with the
+sum of the investors' rates; each arrival picks an investor in proportion to its rate (so the order
+of arrivals within a tick is a fresh random permutation of who arrives), who decides by its kind
+and submits through `market.compiled`. Randomness comes only from the xoshiro256** state passed in
+(seeded by the model's generator), so a run is the same bit for bit in any process.
+
+Units: prices in ticks (cents), sizes in shares, time in seconds, log values in log ticks.
+"""
+
+from typing import NamedTuple
+
+import numpy as np
+from numba import njit
+
+from market import compiled as X
+
+# Only leaf functions are inlined at numba-IR level: the IR inliner copies callees recursively,
+# and nested inlining made this module take minutes to compile. Calls between _nrt=False
+# functions cost no reference counting.
+HOT = dict(cache=True, _nrt=False)
+LEAF = dict(cache=True, _nrt=False, inline="always")
+
+# investor kinds
+FUNDAMENTAL, MOMENTUM, NOISE, MAKER, LEVERAGED, PASSIVE = 0, 1, 2, 3, 4, 5
+KIND_NAMES = ("fundamental", "momentum", "noise", "market_maker", "leveraged", "passive")
+# motives (market.Motive)
+M_VALUE, M_MOMENTUM, M_NOISE, M_DIP, M_MM, M_FORCED, M_FLOW, M_NEWS = 1, 2, 3, 4, 5, 6, 7, 8
+
+# columns of Investors.par, by kind (documented in agents/population.py)
+P_SIZE, P_A, P_B, P_C, P_D, P_E = 0, 1, 2, 3, 4, 5
+
+# Mkt.cfg entries
+(C_FUNDAMENTAL, C_INFORMATIONAL, C_FIRE_SALE, C_LIQUIDITY, C_ACT_GAIN, C_ACT_MAX, C_H_PHI,
+ C_H_SIGMA, C_FAST, C_SLOW, C_VAR, C_FLOW) = range(12)
+
+# statuses of run_ticks
+DONE, NEED_ROOM = 0, 1
+
+
+class Investors(NamedTuple):
+    kind: np.ndarray  # int64[N]
+    acct: np.ndarray  # int64[N] exchange account
+    home: np.ndarray  # int64[N] the stock it trades, -1 for basket traders
+    rate: np.ndarray  # float64[N] arrivals per second at activity 1
+    cum: np.ndarray  # float64[N] cumulative rates (for picking who arrives)
+    par: np.ndarray  # float64[N, 6] kind parameters (agents/population.py)
+    bias: np.ndarray  # float64[N] log bias of a fundamental trader's value estimate
+    oid: np.ndarray  # int64[N, 2] live order ids (bid, ask), -1 none
+    basket: np.ndarray  # float64[N, S] target weights of basket traders (leveraged, passive)
+    hear: np.ndarray  # float64[K, N] time (s) at which the investor learns news k
+
+
+class Mkt(NamedTuple):
+    logv: np.ndarray  # float64[S] fundamental log value (log ticks)
+    h: np.ndarray  # float64[S] log volatility state of value news
+    sigma: np.ndarray  # float64[S] per-second volatility of value at h = 0
+    beta: np.ndarray  # float64[S] loading on the common factor
+    ema_fast: np.ndarray  # float64[S] EMA of 1-second mid log returns (fast)
+    ema_slow: np.ndarray  # float64[S] the same, slow
+    var: np.ndarray  # float64[S] EMA of squared 1-second mid log returns
+    var_ref: np.ndarray  # float64[S] variance at normal times (for ratios)
+    logp: np.ndarray  # float64[S] last mid log price
+    prev_close: np.ndarray  # float64[S] ticks
+    jump: np.ndarray  # float64[K, S] log-value jump of news k (what an unaware investor misses)
+    cfg: np.ndarray  # float64[12] switches and constants, C_* above
+    flow: np.ndarray  # float64[S] fund flow pressure per stock (+ buy, - sell), shares per arrival
+    rng: np.ndarray  # uint64[4] xoshiro256** state
+
+
+# ---------------------------------------------------------------------------------------------
+# Random numbers: xoshiro256** (Blackman & Vigna), state in an array
+# ---------------------------------------------------------------------------------------------
+
+
+@njit(**LEAF)
+def _rotl(x, k):
+    return (x << np.uint64(k)) | (x >> np.uint64(64 - k))
+
+
+@njit(**LEAF)
+def _next(s):
+    result = _rotl(s[1] * np.uint64(5), 7) * np.uint64(9)
+    t = s[1] << np.uint64(17)
+    s[2] ^= s[0]
+    s[3] ^= s[1]
+    s[1] ^= s[2]
+    s[0] ^= s[3]
+    s[2] ^= t
+    s[3] = _rotl(s[3], 45)
+    return result
+
+
+@njit(**HOT)
+def uniform(s):
+    """Uniform on [0, 1) with 53 random bits."""
+    return (_next(s) >> np.uint64(11)) * (1.0 / 9007199254740992.0)
+
+
+@njit(**HOT)
+def normal(s):
+    """Standard normal by Box-Muller (one of the pair)."""
+    u = uniform(s)
+    while u <= 1e-300:
+        u = uniform(s)
+    return np.sqrt(-2.0 * np.log(u)) * np.cos(2.0 * np.pi * uniform(s))
+
+
+@njit(**HOT)
+def poisson(s, lam):
+    """Poisson(lam) by inversion; lam is small here (arrivals in one second)."""
+    if lam <= 0.0:
+        return 0
+    if lam > 30.0:
+        k = int(lam + np.sqrt(lam) * normal(s) + 0.5)
+        return k if k > 0 else 0
+    L = np.exp(-lam)
+    k = 0
+    p = uniform(s)
+    while p > L:
+        k += 1
+        p *= uniform(s)
+    return k
+
+
+def seed_state(seed_words) -> np.ndarray:
+    """xoshiro state from four 64-bit words (e.g. model.rng.integers(1, 2**63, 4))."""
+    st = np.asarray(seed_words, dtype=np.uint64).copy()
+    if not st.any():
+        st[0] = 1
+    return st
+
+
+# ---------------------------------------------------------------------------------------------
+# Decisions
+# ---------------------------------------------------------------------------------------------
+
+
+@njit(**HOT)
+def _mid(book, s, mk):
+    """Mid in ticks from the book, the last mid when a side is empty."""
+    b = X.best_bid(book, s)
+    a = X.best_ask(book, s)
+    if b > 0 and a > 0:
+        return 0.5 * (b + a), b, a
+    return np.exp(mk.logp[s]), b, a
+
+
+@njit(**HOT)
+def _view(inv, mk, i, s, t):
+    """Investor i's estimate of stock s's value (log ticks): the value less news not yet heard."""
+    v = mk.logv[s] + inv.bias[i]
+    for k in range(mk.jump.shape[0]):
+        if t < inv.hear[k, i]:
+            v -= mk.jump[k, s]
+    return v
+
+
+@njit(**HOT)
+def _send(ex, inv, i, s, side, kind, price, qty, motive, t, slot):
+    """Cancel the investor's order in `slot` (if any), then send a new one; keep its id."""
+    book, pool, acc, tape, rules, tob = ex
+    old = inv.oid[i, slot]
+    if old >= 0:
+        X.submit_one(book, pool, acc, tape, rules, tob, s, 1, 2, 0, 0, motive, inv.acct[i], t, old)
+        inv.oid[i, slot] = -1
+    if qty <= 0 or price < 1:
+        return
+    st, oid = X.submit_one(book, pool, acc, tape, rules, tob, s, side, kind, price, qty, motive,
+                           inv.acct[i], t, -1)
+    if st == X.OK and kind == 0:
+        inv.oid[i, slot] = oid
+
+
+@njit(**HOT)
+def _clip_price(book, s, p):
+    lo = book.bs[s, 0] + 1
+    hi = book.bs[s, 0] + book.bs[s, 2] - 2
+    return min(max(p, lo), hi)
+
+
+@njit(**HOT)
+def _decide(ex, inv, mk, i, t, call_phase):
+    book = ex[0]
+    acc = ex[2]
+    k = inv.kind[i]
+    par = inv.par
+    rs = mk.rng
+    if k == LEVERAGED or k == PASSIVE:
+        _basket(ex, inv, mk, i, t, call_phase)
+        return
+    s = inv.home[i]
+    mid, b, a = _mid(book, s, mk)
+    pos = acc.shares[inv.acct[i], s]
+    size = max(1, int(par[i, P_SIZE] * (0.5 + uniform(rs))))
+    if k == FUNDAMENTAL:
+        # P_A threshold (fraction), P_B probability of taking liquidity, P_C position limit
+        v = np.exp(_view(inv, mk, i, s, t))
+        thr = par[i, P_A]
+        lim = par[i, P_C]
+        heard_news = False
+        for q in range(mk.jump.shape[0]):
+            if inv.hear[q, i] <= t and t - inv.hear[q, i] < 3600.0:
+                heard_news = True
+        motive = M_NEWS if heard_news else M_VALUE
+        if v > mid * (1.0 + thr) and pos < lim:
+            n = int(size * min(4.0, (v / mid - 1.0) / thr))
+            take = uniform(rs) < par[i, P_B] and a > 0 and not call_phase
+            price = a if take else int(min(v * (1.0 - 0.5 * thr), mid - 0.5))
+            _send(ex, inv, i, s, 1, 0, _clip_price(book, s, price), n, motive, t, 0)
+        elif v < mid * (1.0 - thr) and pos > -lim:
+            n = int(size * min(4.0, (1.0 - v / mid) / thr))
+            take = uniform(rs) < par[i, P_B] and b > 0 and not call_phase
+            price = b if take else int(max(v * (1.0 + 0.5 * thr), mid + 1.5))
+            _send(ex, inv, i, s, -1, 0, _clip_price(book, s, price), n, motive, t, 0)
+    elif k == MOMENTUM:
+        # P_A threshold on the trend signal (log return per second), P_C position limit,
+        # P_B weight on the slow average (horizon mix)
+        if call_phase:
+            return
+        sig = mk.ema_fast[s] * (1.0 - par[i, P_B]) + mk.ema_slow[s] * par[i, P_B]
+        thr = par[i, P_A] * np.sqrt(mk.var_ref[s])
+        if sig > thr and pos < par[i, P_C] and a > 0:
+            _send(ex, inv, i, s, 1, 1, 0, size, M_MOMENTUM, t, 0)
+        elif sig < -thr and pos > -par[i, P_C] and b > 0:
+            _send(ex, inv, i, s, -1, 1, 0, size, M_MOMENTUM, t, 0)
+    elif k == NOISE:
+        # P_A probability of a market order, P_B mean distance of limits (in spreads of 10 bp),
+        # P_C dip threshold (fractional fall from the previous close), P_D dip-buy propensity
+        fall = 1.0 - mid / mk.prev_close[s]
+        pbuy = 0.5
+        motive = M_NOISE
+        if fall > par[i, P_C]:
+            pbuy = 0.5 + par[i, P_D] * 0.5
+            motive = M_DIP
+        side = 1 if uniform(rs) < pbuy else -1
+        if motive == M_DIP and side == -1:
+            motive = M_NOISE
+        if uniform(rs) < par[i, P_A] and not call_phase and (a > 0 if side == 1 else b > 0):
+            _send(ex, inv, i, s, side, 1, 0, size, motive, t, 0)
+        else:
+            unit = max(1.0, mid * 0.001)
+            d = -np.log(1.0 - uniform(rs)) * par[i, P_B] * unit
+            price = int(mid - d) if side == 1 else int(mid + d + 0.999)
+            _send(ex, inv, i, s, side, 0, _clip_price(book, s, price), size, motive, t, 0)
+    elif k == MAKER:
+        # P_A half-spread (bp of mid), P_B widening per unit of excess volatility ratio,
+        # P_C inventory limit (shares), P_D volatility ratio at which it withdraws
+        ratio = np.sqrt(mk.var[s] / mk.var_ref[s])
+        half = max(1.0, mid * par[i, P_A] * 1e-4 * (1.0 + par[i, P_B] * max(0.0, ratio - 1.0)))
+        lim = par[i, P_C]
+        skew = -pos / lim * half
+        withdraw = mk.cfg[C_LIQUIDITY] > 0 and ratio > par[i, P_D]
+        bid = int(mid - half + skew)
+        ask = int(mid + half + skew + 0.999)
+        if ask <= bid:
+            ask = bid + 1
+        qb = size if (pos < lim and not withdraw) else 0
+        qa = size if (pos > -lim and not withdraw) else 0
+        _send(ex, inv, i, s, 1, 0, _clip_price(book, s, bid), qb, M_MM, t, 0)
+        _send(ex, inv, i, s, -1, 0, _clip_price(book, s, ask), qa, M_MM, t, 1)
+
+
+@njit(**HOT)
+def _basket(ex, inv, mk, i, t, call_phase):
+    """Leveraged funds (forced pro-rata sales past their leverage limit) and passive flows."""
+    if call_phase:
+        return
+    book = ex[0]
+    acc = ex[2]
+    me = inv.acct[i]
+    ns = mk.logv.size
+    if inv.kind[i] == LEVERAGED:
+        # P_A leverage limit (exposure / equity), P_B fraction of every holding sold when over
+        equity = float(acc.cash[me])
+        expo = 0.0
+        for s in range(ns):
+            px = np.exp(mk.logp[s])
+            equity += acc.shares[me, s] * px
+            expo += abs(acc.shares[me, s]) * px
+        over = equity <= 0.0 or expo > inv.par[i, P_A] * equity
+        if over and mk.cfg[C_FIRE_SALE] > 0:
+            for s in range(ns):
+                q = int(acc.shares[me, s] * inv.par[i, P_B])
+                if q > 0 and X.best_bid(book, s) > 0:
+                    _send(ex, inv, i, s, -1, 1, 0, q, M_FORCED, t, 0)
+    else:
+        # passive / sector ETF: P_SIZE shares of value-weighted flow per arrival; the sign of the
+        # flow follows mk.flow (scenario) plus noise (baseline creations and redemptions)
+        for s in range(ns):
+            w = inv.basket[i, s]
+            if w <= 0.0:
+                continue
+            f = mk.flow[s] + (uniform(mk.rng) - 0.5) * mk.cfg[C_FLOW]
+            q = int(abs(f) * w * inv.par[i, P_SIZE] + 0.5)
+            if q > 0:
+                side = 1 if f > 0 else -1
+                if (side == 1 and X.best_ask(book, s) > 0) or (side == -1 and
+                                                                X.best_bid(book, s) > 0):
+                    _send(ex, inv, i, s, side, 1, 0, q, M_FLOW, t, 0)
+
+
+# ---------------------------------------------------------------------------------------------
+# The loop
+# ---------------------------------------------------------------------------------------------
+
+
+@njit(**HOT)
+def _values(mk, dt_s):
+    """Move the fundamental values dt seconds: common factor plus idiosyncratic news."""
+    if mk.cfg[C_FUNDAMENTAL] < 0:
+        return
+    rs = mk.rng
+    zm = normal(rs)
+    sq = np.sqrt(dt_s)
+    for s in range(mk.logv.size):
+        b = mk.beta[s]
+        z = b * zm + np.sqrt(1.0 - b * b) * normal(rs)
+        mk.logv[s] += mk.sigma[s] * np.exp(mk.h[s]) * sq * z
+
+
+@njit(**HOT)
+def _vol_states(mk, dt_s):
+    """Log-volatility of value news: AR(1) toward 0 (a stationary stochastic volatility)."""
+    rs = mk.rng
+    phi = mk.cfg[C_H_PHI] ** dt_s
+    sd = mk.cfg[C_H_SIGMA] * np.sqrt(max(1e-12, 1.0 - phi * phi))
+    common = normal(rs)
+    for s in range(mk.h.size):
+        z = 0.6 * common + 0.8 * normal(rs)
+        mk.h[s] = phi * mk.h[s] + sd * z
+
+
+@njit(**HOT)
+def _observe(book, mk):
+    """After a tick: update mid log price, trend EMAs and the variance EMA of each stock."""
+    af = mk.cfg[C_FAST]
+    asl = mk.cfg[C_SLOW]
+    av = mk.cfg[C_VAR]
+    for s in range(mk.logp.size):
+        b = X.best_bid(book, s)
+        a = X.best_ask(book, s)
+        if b > 0 and a > 0:
+            lp = np.log(0.5 * (b + a))
+            r = lp - mk.logp[s]
+            mk.logp[s] = lp
+        else:
+            r = 0.0
+        mk.ema_fast[s] += af * (r - mk.ema_fast[s])
+        mk.ema_slow[s] += asl * (r - mk.ema_slow[s])
+        mk.var[s] += av * (r * r - mk.var[s])
+
+
+@njit(**HOT)
+def run_ticks(book, pool, acc, tape, rules, tob, inv, mk, t0, n_ticks, call_phase, clock_moves,
+              counts):
+    """Run n_ticks one-second ticks from time t0 (seconds since the first open).
+
+    In a call phase (pre-open, closing call) investors send limit orders only; without
+    `clock_moves` (the pre-open) all n_ticks rounds of arrivals happen at t0 and values do not
+    move. Returns (status, ticks done): NEED_ROOM when the tape or pool might overflow — the
+    caller grows them and resumes from there. counts[0] += decisions taken.
+    """
+    ex = (book, pool, acc, tape, rules, tob)
+    n = inv.kind.size
+    total = inv.cum[n - 1] if n > 0 else 0.0
+    act_max = mk.cfg[C_ACT_MAX]
+    gain = mk.cfg[C_ACT_GAIN]
+    for k in range(n_ticks):
+        t = t0 + k if clock_moves else t0
+        if not X.room_ok(book, pool, tape, 64 + 4 * int(total * act_max + 8)):
+            return NEED_ROOM, k
+        if clock_moves:
+            _values(mk, 1.0)
+            if (t % 60) == 0:
+                _vol_states(mk, 60.0)
+        m = poisson(mk.rng, total * act_max)
+        for _ in range(m):
+            u = uniform(mk.rng) * total
+            # binary search: first investor whose cumulative rate exceeds u
+            lo = 0
+            hi = n - 1
+            while lo < hi:
+                mid = (lo + hi) >> 1
+                if inv.cum[mid] > u:
+                    hi = mid
+                else:
+                    lo = mid + 1
+            i = lo
+            s = inv.home[i]
+            # activity: trading picks up with recent volatility (thinning of the max rate)
+            ratio = mk.var[s] / mk.var_ref[s] if s >= 0 else 1.0
+            act = min(act_max, 1.0 + gain * max(0.0, np.sqrt(ratio) - 1.0))
+            if uniform(mk.rng) * act_max >= act:
+                continue
+            counts[0] += 1
+            _decide(ex, inv, mk, i, t, call_phase)
+        if clock_moves:
+            _observe(book, mk)
+    return DONE, n_ticks

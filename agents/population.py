@@ -1,0 +1,225 @@
+"""Investor populations: parameters per kind (frozen dataclasses) and the arrays built from them.
+
+Each kind is a small decision kernel in `agents/_kernels.py`; its parameters here carry units and
+allowed ranges (bad values raise `agents.params.ParamError` naming the field). Sizes are given as
+a notional in dollars per order and converted to shares at each stock's price, so one population
+works for a $20 and a $700 stock alike.
+"""
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from . import _kernels as AK
+from .params import param
+
+__all__ = [
+    "Fundamental",
+    "Momentum",
+    "Noise",
+    "MarketMaker",
+    "Leveraged",
+    "Passive",
+    "Population",
+    "World",
+    "build_investors",
+]
+
+
+@dataclass(frozen=True)
+class Fundamental:
+    """Value traders: buy below, sell above their own noisy, lagging estimate of value."""
+
+    count: int = param(3000, 0, 200_000, doc="investors")
+    rate_per_min: float = param(0.6, 0.0, 60.0, doc="decisions per investor per minute")
+    notional: float = param(20_000.0, 100.0, 1e8, doc="dollars per order (before scaling)")
+    threshold: float = param(0.004, 0.0, 0.5, doc="mispricing (fraction) needed to trade")
+    take_prob: float = param(0.3, 0.0, 1.0, doc="probability of crossing the spread")
+    position_limit: float = param(40.0, 0.0, 1e6, doc="max position, in orders' worth")
+    bias_sd: float = param(0.006, 0.0, 0.5, doc="sd of the log bias of each estimate")
+
+
+@dataclass(frozen=True)
+class Momentum:
+    """Trend followers: trade with an exponential average of recent returns."""
+
+    count: int = param(1200, 0, 200_000, doc="investors")
+    rate_per_min: float = param(0.6, 0.0, 60.0, doc="decisions per investor per minute")
+    notional: float = param(20_000.0, 100.0, 1e8, doc="dollars per order")
+    threshold: float = param(0.25, 0.0, 100.0, doc="signal threshold, in sds of 1 s returns")
+    slow_weight: float = param(0.5, 0.0, 1.0, doc="weight of the slow average in the signal")
+    position_limit: float = param(20.0, 0.0, 1e6, doc="max position, in orders' worth")
+
+
+@dataclass(frozen=True)
+class Noise:
+    """Retail and noise traders, with a buy-the-dip propensity after a fall."""
+
+    count: int = param(5400, 0, 500_000, doc="investors")
+    rate_per_min: float = param(0.6, 0.0, 60.0, doc="decisions per investor per minute")
+    notional: float = param(8_000.0, 100.0, 1e8, doc="dollars per order")
+    market_prob: float = param(0.25, 0.0, 1.0, doc="share of orders sent at market")
+    limit_distance: float = param(2.0, 0.0, 100.0, doc="mean limit distance, units of 10 bp")
+    dip_threshold: float = param(0.03, 0.0, 1.0, doc="fall from previous close that is a dip")
+    dip_propensity: float = param(0.3, 0.0, 1.0, doc="extra buy probability in a dip")
+
+
+@dataclass(frozen=True)
+class MarketMaker:
+    """Two-sided quotes with inventory skew, spreads that widen with volatility, withdrawal."""
+
+    per_stock: int = param(4, 0, 100, doc="market makers per stock")
+    rate_per_min: float = param(12.0, 0.0, 600.0, doc="requotes per minute")
+    notional: float = param(30_000.0, 100.0, 1e8, doc="dollars per quote")
+    half_spread_bp: float = param(3.0, 0.01, 500.0, doc="half-spread in basis points of mid")
+    widen: float = param(1.0, 0.0, 100.0, doc="widening per unit of excess volatility ratio")
+    inventory_limit: float = param(20.0, 0.0, 1e6, doc="inventory limit, in quotes' worth")
+    withdraw_ratio: float = param(4.0, 1.0, 1000.0, doc="volatility ratio at which it withdraws")
+
+
+@dataclass(frozen=True)
+class Leveraged:
+    """Multi-stock funds on margin: past the leverage limit they sell every holding pro rata."""
+
+    count: int = param(20, 0, 10_000, doc="funds")
+    rate_per_min: float = param(1.0, 0.0, 60.0, doc="margin checks per fund per minute")
+    equity: float = param(2e7, 0.0, 1e12, doc="starting equity per fund, dollars")
+    leverage: float = param(2.0, 1.0, 20.0, doc="starting gross exposure / equity")
+    leverage_limit: float = param(2.6, 1.0, 50.0, doc="exposure / equity that forces sales")
+    sell_fraction: float = param(0.05, 0.0, 1.0, doc="fraction of each holding sold per check")
+
+
+@dataclass(frozen=True)
+class Passive:
+    """Passive and sector-ETF funds: flows that buy or sell all constituents at once."""
+
+    count: int = param(10, 0, 10_000, doc="funds")
+    rate_per_min: float = param(1.0, 0.0, 60.0, doc="flow orders per fund per minute")
+    notional: float = param(200_000.0, 0.0, 1e10, doc="dollars per flow order, whole basket")
+    flow_noise: float = param(1.0, 0.0, 10.0, doc="baseline random creations/redemptions")
+
+
+@dataclass(frozen=True)
+class Population:
+    """Counts and parameters of every investor kind."""
+
+    fundamental: Fundamental = param(Fundamental())
+    momentum: Momentum = param(Momentum())
+    noise: Noise = param(Noise())
+    market_maker: MarketMaker = param(MarketMaker())
+    leveraged: Leveraged = param(Leveraged())
+    passive: Passive = param(Passive())
+
+
+class World:
+    """Arrays and endowments of a population over a universe of stocks (see build_investors)."""
+
+    def __init__(self, inv, cash_cents, shares, kinds_count):
+        self.inv = inv
+        self.cash_cents = cash_cents
+        self.shares = shares
+        self.kinds_count = kinds_count
+
+
+def _home_stocks(n, weights, rng):
+    """Assign n single-stock traders to stocks in proportion to `weights` (largest remainders)."""
+    w = np.asarray(weights, float) / np.sum(weights)
+    base = np.floor(w * n).astype(np.int64)
+    rest = n - base.sum()
+    order = np.argsort(-(w * n - base), kind="stable")[:rest]
+    base[order] += 1
+    homes = np.repeat(np.arange(w.size), base)
+    rng.shuffle(homes)
+    return homes
+
+
+def build_investors(pop: Population, prices, market_value, rng, n_news: int = 0,
+                    basket_mask=None) -> World:
+    """Investor arrays for `pop` over stocks with `prices` (dollars) and `market_value` (any unit).
+
+    Single-stock traders are spread over stocks in proportion to the square root of market value
+    (bigger stocks draw more traders, less than proportionally). Starting positions: value,
+    momentum and noise traders hold a random long position of their home stock; market makers
+    start flat; leveraged funds hold the value-weighted basket at their starting leverage with the
+    difference borrowed (negative cash); passive funds hold the basket unlevered. Every account
+    starts with ample cash, so what trading conserves is fixed here.
+    """
+    prices = np.asarray(prices, float)
+    ns = prices.size
+    mv = np.asarray(market_value, float)
+    basket = mv / mv.sum() if basket_mask is None else np.where(basket_mask, mv, 0) / (
+        np.where(basket_mask, mv, 0).sum())
+    f, mo, no, mm, lv, pa = (pop.fundamental, pop.momentum, pop.noise, pop.market_maker,
+                             pop.leveraged, pop.passive)
+    counts = [f.count, mo.count, no.count, mm.per_stock * ns, lv.count, pa.count]
+    n = int(sum(counts))
+    kind = np.repeat(np.arange(6), counts).astype(np.int64)
+    home = np.full(n, -1, np.int64)
+    rate = np.zeros(n)
+    par = np.zeros((n, 6))
+    bias = np.zeros(n)
+    weights = np.sqrt(mv)
+    start = np.cumsum([0] + counts)
+    sl = [slice(start[k], start[k + 1]) for k in range(6)]
+    for k, c in ((0, f), (1, mo), (2, no)):
+        home[sl[k]] = _home_stocks(counts[k], weights, rng)
+        rate[sl[k]] = c.rate_per_min / 60.0
+    home[sl[3]] = np.repeat(np.arange(ns), mm.per_stock)
+    rate[sl[3]] = mm.rate_per_min / 60.0
+    rate[sl[4]] = lv.rate_per_min / 60.0
+    rate[sl[5]] = pa.rate_per_min / 60.0
+    px = np.where(home >= 0, prices[np.maximum(home, 0)], 1.0)
+
+    def shares_of(notional):
+        return np.maximum(1.0, np.round(notional / px))
+
+    par[sl[0], AK.P_SIZE] = shares_of(f.notional)[sl[0]]
+    par[sl[0], AK.P_A] = f.threshold
+    par[sl[0], AK.P_B] = f.take_prob
+    par[sl[0], AK.P_C] = f.position_limit * par[sl[0], AK.P_SIZE]
+    bias[sl[0]] = rng.normal(0.0, f.bias_sd, counts[0]) if counts[0] else 0.0
+    par[sl[1], AK.P_SIZE] = shares_of(mo.notional)[sl[1]]
+    par[sl[1], AK.P_A] = mo.threshold
+    par[sl[1], AK.P_B] = mo.slow_weight
+    par[sl[1], AK.P_C] = mo.position_limit * par[sl[1], AK.P_SIZE]
+    par[sl[2], AK.P_SIZE] = shares_of(no.notional)[sl[2]]
+    par[sl[2], AK.P_A] = no.market_prob
+    par[sl[2], AK.P_B] = no.limit_distance
+    par[sl[2], AK.P_C] = no.dip_threshold
+    par[sl[2], AK.P_D] = no.dip_propensity
+    par[sl[3], AK.P_SIZE] = shares_of(mm.notional)[sl[3]]
+    par[sl[3], AK.P_A] = mm.half_spread_bp
+    par[sl[3], AK.P_B] = mm.widen
+    par[sl[3], AK.P_C] = mm.inventory_limit * par[sl[3], AK.P_SIZE]
+    par[sl[3], AK.P_D] = mm.withdraw_ratio
+    par[sl[4], AK.P_A] = lv.leverage_limit
+    par[sl[4], AK.P_B] = lv.sell_fraction
+    par[sl[5], AK.P_SIZE] = pa.notional / np.maximum(1.0, prices @ basket) if ns else 0.0
+
+    bask = np.zeros((n, ns))
+    bask[sl[4]] = basket
+    bask[sl[5]] = basket
+
+    # endowments (cash in cents, shares)
+    shares = np.zeros((n, ns), np.int64)
+    cash = np.full(n, 10**11, np.int64)  # $1bn of credit line each: cash never binds a decision
+    for k in (0, 1, 2):
+        idx = np.arange(start[k], start[k + 1])
+        if idx.size:
+            lim = par[idx, AK.P_C] if k != 2 else 20 * par[idx, AK.P_SIZE]
+            shares[idx, home[idx]] = np.round(rng.uniform(0.2, 0.6, idx.size) * lim).astype(
+                np.int64)
+    for j in range(start[4], start[5]):
+        hold = lv.equity * lv.leverage * basket / prices
+        shares[j] = np.round(hold).astype(np.int64)
+        cash[j] = int(round((lv.equity - (shares[j] * prices).sum()) * 100))
+    for j in range(start[5], start[6]):
+        shares[j] = np.round(50 * pa.notional * basket / prices).astype(np.int64)
+
+    cum = np.cumsum(rate)
+    inv = AK.Investors(
+        kind=kind, acct=np.arange(n, dtype=np.int64), home=home, rate=rate, cum=cum, par=par,
+        bias=bias, oid=np.full((n, 2), -1, np.int64), basket=bask,
+        hear=np.zeros((n_news, n)),
+    )
+    return World(inv, cash, shares, dict(zip(AK.KIND_NAMES, counts, strict=True)))

@@ -1,0 +1,309 @@
+"""The Mesa model that runs a world: one `step()` is one trading minute.
+
+A day: overnight news moves values; a pre-open call collects limit orders; the opening auction
+sets the open; 389 minutes of continuous trading in which each step runs 60 one-second ticks of
+every investor in one compiled call; a closing call and auction; resting orders expire.
+The model owns the one seeded generator: the compiled loop's xoshiro state is seeded from it.
+"""
+
+import numpy as np
+from mesa import Agent, DataCollector, Model
+
+from agents import _kernels as AK
+from agents.population import build_investors
+from agents.universe import load_universe
+from market import SESSION_SECONDS, Exchange, MarketRules
+from market import _kernels as MK
+
+__all__ = ["SelloffModel", "Investor", "MINUTES"]
+
+MINUTES = SESSION_SECONDS // 60  # 390
+N_MOTIVES = 9
+
+
+class Investor(Agent):
+    """A view on one investor: its state lives in the cohort arrays, decisions in the kernel."""
+
+    def __init__(self, model, index: int):
+        super().__init__(model)
+        self.index = index
+
+    @property
+    def kind(self) -> str:
+        return AK.KIND_NAMES[self.model.inv.kind[self.index]]
+
+    @property
+    def stock(self) -> str | None:
+        h = self.model.inv.home[self.index]
+        return self.model.tickers[h] if h >= 0 else None
+
+    @property
+    def cash(self) -> float:
+        """Cash in dollars (negative for a fund on margin)."""
+        return self.model.exchange.cash[self.index] / 100.0
+
+    @property
+    def position(self) -> int:
+        """Shares of its home stock (basket traders: of all stocks together)."""
+        sh = self.model.exchange.shares[self.index]
+        h = self.model.inv.home[self.index]
+        return int(sh[h] if h >= 0 else sh.sum())
+
+    @property
+    def wealth(self) -> float:
+        """Cash plus holdings at last prices, dollars."""
+        return self.cash + float(self.model.exchange.shares[self.index] @ self.model.last_prices())
+
+    @property
+    def pnl(self) -> float:
+        """Change in wealth since the start, dollars."""
+        return self.wealth - self.model.wealth0[self.index]
+
+
+class SelloffModel(Model):
+    """A world built from a scenario (scenarios.scenario.Scenario). See the module docstring.
+
+    Attributes after steps: `bars` (minute OHLCV per stock, ticks and shares), `motive_volume`
+    (shares bought and sold per motive, per minute and stock), `daily` (open, high, low, close,
+    volume per day and stock), `spread` (time-averaged quoted spread per minute, ticks),
+    `depth_profile` (mean shares at 1..10 ticks from the best, both sides pooled).
+    """
+
+    def __init__(self, scenario, seed: int | None = None, *, collect_agents: bool = False):
+        seed = scenario.seed if seed is None else int(seed)
+        super().__init__(seed=seed)
+        self.scenario = scenario
+        uni = load_universe()
+        idx = [uni.tickers.index(t) for t in scenario.tickers]
+        self.tickers = tuple(scenario.tickers)
+        ns = len(idx)
+        self.prices0 = np.asarray(uni.close_2025_01_24)[idx]
+        mv = np.asarray(uni.shares_out_m)[idx] * self.prices0
+        self.shares_out = np.asarray(uni.shares_out_m)[idx]
+        self.roles = tuple(uni.roles[i] for i in idx)
+        r = scenario.rules
+        self.exchange = Exchange(
+            np.round(self.prices0 * 100).astype(np.int64), 1,
+            MarketRules(auctions=r.auctions, luld=r.luld, luld_band_pct=r.luld_band_pct,
+                        circuit_breaker=r.circuit_breaker,
+                        self_trade_prevention=r.self_trade_prevention),
+            pool_capacity=1 << 16, tape_capacity=1 << 18,
+        )
+        world = build_investors(scenario.population, self.prices0, mv, self.rng)
+        self.inv = world.inv
+        self.kinds_count = world.kinds_count
+        n = self.inv.kind.size
+        ex = self.exchange
+        # accounts: rebuild with one per investor
+        ex.n_traders = n
+        ex.acc = MK.Accounts(cash=world.cash_cents.copy(), shares=world.shares.copy())
+        self.wealth0 = world.cash_cents / 100.0 + world.shares @ self.prices0
+
+        d = scenario.dynamics
+        vol = np.asarray(uni.vol_2024_pct)[idx] / 100.0 * d.vol_scale
+        per_s = vol / np.sqrt(252 * SESSION_SECONDS)
+        intraday = per_s * np.sqrt(1.0 - d.overnight_share)
+        sig_h = d.vol_of_vol
+        cfg = np.zeros(12)
+        cfg[AK.C_FUNDAMENTAL] = 1.0
+        cfg[AK.C_INFORMATIONAL] = 1.0 if scenario.channels.informational else 0.0
+        cfg[AK.C_FIRE_SALE] = 1.0 if scenario.channels.fire_sale else 0.0
+        cfg[AK.C_LIQUIDITY] = 1.0 if scenario.channels.liquidity else 0.0
+        cfg[AK.C_ACT_GAIN] = d.activity_gain
+        cfg[AK.C_ACT_MAX] = d.activity_max
+        cfg[AK.C_H_PHI] = 0.5 ** (1.0 / (d.vol_persistence_min * 60.0))
+        cfg[AK.C_H_SIGMA] = sig_h
+        cfg[AK.C_FAST] = 1.0 / (d.fast_min * 60.0)
+        cfg[AK.C_SLOW] = 1.0 / (d.slow_min * 60.0)
+        cfg[AK.C_VAR] = 1.0 / (d.var_min * 60.0)
+        cfg[AK.C_FLOW] = scenario.population.passive.flow_noise
+        # E[exp(2h)] = exp(2 sig_h^2): scale so that the mean variance is the target
+        sigma = intraday * np.exp(-sig_h * sig_h)
+        logp = np.log(self.prices0 * 100.0)
+        self.mk = AK.Mkt(
+            logv=logp.copy(), h=np.zeros(ns), sigma=sigma,
+            beta=np.full(ns, d.common_factor), ema_fast=np.zeros(ns), ema_slow=np.zeros(ns),
+            var=(intraday**2) * 4.0, var_ref=(intraday**2) * 4.0, logp=logp.copy(),
+            prev_close=self.prices0 * 100.0, jump=np.zeros((0, ns)), cfg=cfg, flow=np.zeros(ns),
+            rng=AK.seed_state(self.rng.integers(1, 2**63 - 1, 4)),
+        )
+        self.overnight_sd = vol / np.sqrt(252) * np.sqrt(d.overnight_share)
+
+        self.collect_agents = collect_agents
+        Investor.create_agents(self, n, list(range(n)))
+        self.day = -1
+        self.minute = 0
+        total_minutes = scenario.days * MINUTES
+        self.bars = np.zeros((total_minutes, ns, 6), np.int64)  # open high low close volume trades
+        self.motive_volume = np.zeros((total_minutes, ns, N_MOTIVES, 2), np.int64)
+        self.spread = np.full((total_minutes, ns), np.nan)
+        self.depth_sum = np.zeros((ns, 10))
+        self.depth_n = 0
+        self.daily = np.zeros((scenario.days, ns, 5), np.int64)
+        self.open_prices = np.zeros((scenario.days, ns), np.int64)
+        self.prev_close0 = np.round(self.prices0 * 100).astype(np.int64)
+        self.counts = np.zeros(2, np.int64)
+        self.halts = []
+        self.datacollector = DataCollector(
+            model_reporters={t: (lambda m, j=j: m.last_prices()[j]) for j, t in
+                             enumerate(self.tickers)},
+            agent_reporters={"wealth": "wealth", "position": "position"} if collect_agents else {},
+        )
+        self.running = True
+
+    # -- helpers --------------------------------------------------------------------------------
+
+    def last_prices(self) -> np.ndarray:
+        """Last trade price per stock in dollars (previous close before any trade)."""
+        last = self.exchange.kr.rs[:, MK.LAST]
+        return np.where(last > 0, last, self.exchange.prev_close) / 100.0
+
+    def _run(self, t0, n_ticks, call_phase, clock_moves):
+        ex = self.exchange
+        done = 0
+        while done < n_ticks:
+            st, k = AK.run_ticks(ex.book, ex.pool, ex.acc, ex.tape, ex.kr, ex.tob, self.inv,
+                                 self.mk, t0 + (done if clock_moves else 0), n_ticks - done,
+                                 call_phase, clock_moves, self.counts)
+            done += int(k)
+            if st == AK.NEED_ROOM:
+                ex._ensure_tape(4 * ex.tape.rows.shape[0])
+                if ex.pool.meta[0] < ex.pool.o.shape[0] // 2:
+                    from market.state import grow_pool
+
+                    ex.pool = grow_pool(ex.pool, 2 * ex.pool.o.shape[0])
+
+    # -- the day --------------------------------------------------------------------------------
+
+    def _open_day(self):
+        self.day += 1
+        ex = self.exchange
+        ex.start_day(self.day)
+        if self.day > 0:  # overnight news
+            z = self.rng.standard_normal() * self.scenario.dynamics.common_factor
+            e = self.rng.standard_normal(len(self.tickers))
+            b = self.scenario.dynamics.common_factor
+            self.mk.logv[:] += self.overnight_sd * (z + np.sqrt(1 - b * b) * e)
+        self.mk.prev_close[:] = ex.prev_close
+        t0 = self.day * SESSION_SECONDS
+        rounds = self.scenario.rules.preopen_rounds if self.scenario.rules.auctions else 0
+        if rounds:
+            self._run(t0, rounds, True, False)
+        self.open_prices[self.day] = ex.open_auction()
+
+    def _close_day(self):
+        ex = self.exchange
+        close = ex.close_auction()
+        ex.cancel_all()
+        self.inv.oid[:] = -1
+        self._collect_minute(closing=True)
+        d = self.day
+        b = self.bars[d * MINUTES : (d + 1) * MINUTES]
+        opens = np.where(self.open_prices[d] > 0, self.open_prices[d], b[0, :, 0])
+        self.daily[d, :, 0] = opens
+        self.daily[d, :, 1] = np.maximum(b[:, :, 1].max(axis=0), opens)
+        self.daily[d, :, 2] = np.minimum(b[:, :, 2].min(axis=0), opens)
+        self.daily[d, :, 3] = close
+        self.daily[d, :, 4] = b[:, :, 4].sum(axis=0)
+        self.mk.logp[:] = np.log(np.maximum(close, 1))
+
+    def step(self):
+        """One trading minute (the first of a day opens it, the last closes it)."""
+        if not self.running:
+            return
+        if self.minute == 0:
+            self._open_day()
+        ex = self.exchange
+        t0 = self.day * SESSION_SECONDS + self.minute * 60
+        call_s = self.scenario.rules.closing_call_s if self.scenario.rules.auctions else 0
+        if self.minute == MINUTES - 1 and call_s:
+            cont = 60 - min(60, call_s)
+            if cont:
+                self._run(t0, cont, False, True)
+            ex.start_closing_call()
+            self._run(t0 + cont, 60 - cont, True, True)
+        else:
+            self._run(t0, 60, False, True)
+        level = ex.check_circuit_breaker(self.shares_out)
+        if level:
+            self.halts.append((self.day, self.minute, level))
+        if self.minute == MINUTES - 1:
+            self._close_day()
+            self.minute = 0
+            if self.day >= self.scenario.days - 1:
+                self.running = False
+        else:
+            self._collect_minute()
+            self.minute += 1
+        self.datacollector.collect(self)
+
+    def _collect_minute(self, closing=False):
+        """Drain the tape into this minute's bar, motive volumes and spread; sample depth."""
+        ex = self.exchange
+        tr = ex.drain()
+        g = self.day * MINUTES + self.minute
+        ns = len(self.tickers)
+        bars = self.bars[g]
+        last_close = self.bars[g - 1, :, 3] if g > 0 else self.prev_close0
+        if tr.size:
+            s = tr["stock"]
+            p = tr["price"]
+            q = tr["qty"]
+            vol = np.bincount(s, weights=q, minlength=ns).astype(np.int64)
+            cnt = np.bincount(s, minlength=ns)
+            hi = np.full(ns, -1, np.int64)
+            lo = np.full(ns, np.iinfo(np.int64).max)
+            np.maximum.at(hi, s, p)
+            np.minimum.at(lo, s, p)
+            first = np.full(ns, -1)
+            last = np.full(ns, -1)
+            for j in np.unique(s):
+                w = np.flatnonzero(s == j)
+                first[j], last[j] = w[0], w[-1]
+            has = cnt > 0
+            bars[:, 0] = np.where(has, p[np.maximum(first, 0)], last_close)
+            bars[:, 1] = np.where(has, hi, last_close)
+            bars[:, 2] = np.where(has, lo, last_close)
+            bars[:, 3] = np.where(has, p[np.maximum(last, 0)], last_close)
+            bars[:, 4] = vol
+            bars[:, 5] = cnt
+            np.add.at(self.motive_volume[g], (s, tr["buyer_motive"], 0), q)
+            np.add.at(self.motive_volume[g], (s, tr["seller_motive"], 1), q)
+        else:
+            bars[:, 0] = bars[:, 1] = bars[:, 2] = bars[:, 3] = last_close
+        if not closing:
+            sec = slice(self.minute * 60, self.minute * 60 + 60)
+            bid = ex.tob[:, 0, sec]
+            ask = ex.tob[:, 1, sec]
+            ok = (bid > 0) & (ask > 0)
+            with np.errstate(invalid="ignore"):
+                self.spread[g] = np.where(ok.any(axis=1),
+                                          ((ask - bid) * ok).sum(axis=1) / np.maximum(1, ok.sum(1)),
+                                          np.nan)
+            if self.minute % 5 == 2:
+                self._sample_depth()
+
+    def _sample_depth(self):
+        """Shares at 1..10 ticks behind the best quote, both sides pooled, summed over samples."""
+        bk = self.exchange.book
+        for s in range(len(self.tickers)):
+            off, nlev = bk.bs[s, MK.OFF], bk.bs[s, MK.NLEV]
+            bb, ab = bk.bs[s, MK.BBEST], bk.bs[s, MK.ABEST]
+            if bb >= 9 and ab < nlev - 10:
+                self.depth_sum[s] += bk.lv[off + bb - np.arange(10), MK.DEP]
+                self.depth_sum[s] += bk.lv[off + ab + np.arange(10), 4 + MK.DEP]
+        self.depth_n += 1
+
+    def run(self, progress: bool = False):
+        """Run every day of the scenario; return self."""
+        total = self.scenario.days * MINUTES
+        it = range(total)
+        if progress:
+            from tqdm import tqdm
+
+            it = tqdm(it, desc=self.scenario.name, unit="min", leave=False)
+        for _ in it:
+            self.step()
+            if not self.running:
+                break
+        return self
