@@ -24,6 +24,8 @@ from typing import NamedTuple
 import numpy as np
 from numba import njit
 
+from . import _cache  # noqa: F401  (stamps every kernel cache with all kernel sources)
+
 # Kernels that allocate nothing are compiled without numba's reference counting (`_nrt=False`):
 # with it, every array handed to an inlined helper costs an atomic incref/decref pair inside the
 # hot loop, which measured ~3x slower (142 vs 51 ns an order on the benchmark stream).
@@ -229,6 +231,13 @@ def _new_slot(bs, lv, o, free, meta, s, oid, trader, side, lvl, qty, motive):
     """Pop a free slot, fill its row and queue it at its level. The caller checked one is free."""
     meta[0] -= 1
     slot = free[meta[0]]
+    _fill_slot(bs, lv, o, s, slot, oid, trader, side, lvl, qty, motive)
+    return slot
+
+
+@njit(**INL)
+def _fill_slot(bs, lv, o, s, slot, oid, trader, side, lvl, qty, motive):
+    """Fill a taken slot's row and queue it at the tail of its level."""
     o[slot, OID] = oid
     o[slot, TRADER] = trader
     o[slot, QTY] = qty
@@ -236,7 +245,6 @@ def _new_slot(bs, lv, o, free, meta, s, oid, trader, side, lvl, qty, motive):
     o[slot, STOCK] = s
     o[slot, SM] = motive * 4 + side + 1
     _rest(bs, lv, o, s, slot)
-    return slot
 
 
 # ---------------------------------------------------------------------------------------------
@@ -349,9 +357,10 @@ def _order(bs, lv, o, free, meta, rows, tn, cash, shares, cfg, rs, s, side, kind
     """Process one validated order; return (status, order id).
 
     The caller guarantees tape room for every fill the order can make and a free pool slot.
-    A CANCEL names its order by `cancel_id`; other kinds get a fresh id, which carries a slot
-    only if the order rests. In a call phase limits queue without matching (the book may cross
-    until the auction) and market and IOC orders find nothing.
+    A CANCEL names its order by `cancel_id`. A LIMIT takes its slot (and so its id) before it
+    matches, so the id on the tape is the id it rests under; MARKET and IOC ids carry no slot.
+    In a call phase limits queue without matching (the book may cross until the auction) and
+    market and IOC orders find nothing.
     """
     if kind == CANCEL:
         slot = cancel_id & SLOT_MASK
@@ -368,15 +377,23 @@ def _order(bs, lv, o, free, meta, rows, tn, cash, shares, cfg, rs, s, side, kind
     seq = meta[1]
     meta[1] = seq + 1
     oid = seq << SLOT_BITS
+    slot = -1
+    if kind == LIMIT:
+        meta[0] -= 1
+        slot = free[meta[0]]
+        oid = oid | slot
     if rs[s, CALL] != 0:
         rem = qty
     else:
         lim = _clamp_to_band(bs, cfg, rs, s, side, lim)
         rem = _take(bs, lv, o, free, meta, rows, tn, cash, shares, rs, cfg[STP], s, side, lim, qty,
                     oid, trader, motive, t, True)
-    if rem > 0 and kind == LIMIT:
-        oid = oid | free[meta[0] - 1]
-        _new_slot(bs, lv, o, free, meta, s, oid, trader, side, lim, rem, motive)
+    if slot >= 0:
+        if rem > 0:
+            _fill_slot(bs, lv, o, s, slot, oid, trader, side, lim, rem, motive)
+        else:
+            free[meta[0]] = slot
+            meta[0] += 1
     if cfg[LULD] != 0:
         _check_limit_state(bs, cfg, rs, s, t)
     return OK, oid
@@ -487,17 +504,43 @@ def _roll_reference(rs, ring):
 
 
 @njit(**HOT)
-def _advance(bs, lv, o, free, meta, rows, tn, cash, shares, cfg, rs, ring, clock, t, tob, scratch):
-    """Bring the exchange's clock to time t (seconds since the first open).
+def _timers(bs, lv, o, free, meta, rows, tn, cash, shares, cfg, rs, ring, now, scratch):
+    """At second `now`: start the pause of a limit state that has lasted cfg[WAIT] seconds (it
+    starts at that second) and reopen, by auction, books whose pause ends now."""
+    for s in range(bs.shape[0]):
+        if rs[s, HALT_UNTIL] >= 0:
+            if now >= rs[s, HALT_UNTIL]:
+                _open_stock(bs, lv, o, free, meta, rows, tn, cash, shares, rs, ring, s, now,
+                            rs[s, REF], scratch)
+        elif rs[s, LIMIT_SINCE] >= 0 and cfg[LULD] != 0 and rs[s, CALL] == 0:
+            start = rs[s, LIMIT_SINCE] + cfg[WAIT]
+            if now >= start:
+                rs[s, CALL] = 1
+                rs[s, HALT_UNTIL] = start + cfg[PAUSE]
+                rs[s, LIMIT_SINCE] = -1
+                if now >= rs[s, HALT_UNTIL]:
+                    _open_stock(bs, lv, o, free, meta, rows, tn, cash, shares, rs, ring, s, now,
+                                rs[s, REF], scratch)
 
-    Records top of book (`tob[S, 2, seconds]`, ticks, 0 for an empty side) for every second of
-    the day before t, rolls the LULD reference at each minute boundary and reopens, by auction,
-    paused stocks whose pause has ended. Needs tape room for one auction per paused stock.
+
+@njit(**HOT)
+def _advance(bs, lv, o, free, meta, rows, tn, cash, shares, cfg, rs, ring, clock, t, tob, scratch):
+    """Bring the exchange's clock to time t (seconds since the first open), second by second.
+
+    Each second of the day before t: LULD timers fire (a pause starts 15 s after the book pinned
+    at its band and ends, by auction, at its exact second), top of book is recorded
+    (`tob[S, 2, seconds]`, ticks, 0 for an empty side), and at each minute boundary the LULD
+    reference rolls. Then the timers due at t itself. Needs tape room for every live order.
     """
     ns = bs.shape[0]
+    day0 = clock[C_DAY0]
+    before = clock[C_NOW]  # timers up to this second have fired
     k = clock[C_TOB]
-    stop = min(t - clock[C_DAY0], tob.shape[2])
+    stop = min(t - day0, tob.shape[2])
     while k < stop:
+        if day0 + k > before:
+            _timers(bs, lv, o, free, meta, rows, tn, cash, shares, cfg, rs, ring, day0 + k,
+                    scratch)
         for s in range(ns):
             tob[s, 0, k] = bs[s, BASE] + bs[s, BBEST] if bs[s, BBEST] >= 0 else 0
             tob[s, 1, k] = bs[s, BASE] + bs[s, ABEST] if bs[s, ABEST] < bs[s, NLEV] else 0
@@ -506,13 +549,10 @@ def _advance(bs, lv, o, free, meta, rows, tn, cash, shares, cfg, rs, ring, clock
             _roll_reference(rs, ring)
     if stop > clock[C_TOB]:
         clock[C_TOB] = stop
+    if t <= before:
+        return
     clock[C_NOW] = t
-    for s in range(ns):
-        if rs[s, HALT_UNTIL] >= 0 and t >= rs[s, HALT_UNTIL]:
-            _open_stock(bs, lv, o, free, meta, rows, tn, cash, shares, rs, ring, s, t, rs[s, REF],
-                        scratch)
-        elif rs[s, LIMIT_SINCE] >= 0:
-            _check_limit_state(bs, cfg, rs, s, t)
+    _timers(bs, lv, o, free, meta, rows, tn, cash, shares, cfg, rs, ring, t, scratch)
 
 
 @njit(**HOT)

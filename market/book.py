@@ -59,8 +59,14 @@ def match_stream(orders: np.ndarray) -> np.ndarray:
             side, qty <= 0, price < 1 for LIMIT/IOC, or an id reused while its order is live.
     """
     orders = np.asarray(orders).reshape(-1)
+    try:
+        rng = validate_orders(orders)
+    except InvalidOrderError as bad:
+        # an id reused while live before the bad row is the first error: replay the rows before
+        if bad.row > 0:
+            match_stream(orders[: bad.row])
+        raise
     n = orders.size
-    rng = validate_orders(orders)
     ids, side, kind, price, qty = _columns(orders)
     if n == 0:
         return np.zeros(0, TRADE_DTYPE)

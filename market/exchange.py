@@ -28,6 +28,9 @@ from .types import BAR_DTYPE, ORDER_DTYPE, InvalidOrderError, OrderKind
 __all__ = ["Exchange", "MarketRules", "SESSION_SECONDS", "bars_from_tape"]
 
 SESSION_SECONDS = 23_400  #: 09:30-16:00
+#: Largest level window of one book (a dense array of 64-byte levels, 256 MiB at most): prices
+#: up to about $40,000 from the book at 1 cent a tick.
+MAX_LEVELS = 1 << 22
 
 
 @dataclass(frozen=True)
@@ -151,9 +154,13 @@ class Exchange:
     def close_auction(self) -> np.ndarray:
         """Run the closing auction (if auctions are on) and fix the day's closing prices (ticks)."""
         t_close = (self.day + 1) * SESSION_SECONDS
-        self.advance(t_close - 1)
+        self.advance(max(self.now, t_close - 1))
+        # a pause or halt running into the close ends with the closing auction (or, with
+        # auctions off, with the day): nothing reopens after 16:00
+        self.kr.rs[:, K.HALT_UNTIL] = -1
+        self.kr.rs[:, K.LIMIT_SINCE] = -1
         prices = self._auction(self.kr.rs[:, K.LAST].copy()) if self.rules.auctions else None
-        self.advance(t_close)
+        self.advance(max(self.now, t_close))
         last = self.kr.rs[:, K.LAST]
         close = np.where(last > 0, last, self.prev_close)
         if prices is not None:
@@ -188,7 +195,13 @@ class Exchange:
         return out
 
     def advance(self, t: int) -> None:
-        """Move the clock to t: record top of book, roll LULD references, end pauses."""
+        """Move the clock to t: record top of book, roll LULD references, end pauses.
+
+        Raises:
+            ValueError: when t is before the exchange clock (time never goes back).
+        """
+        if int(t) < self.now:
+            raise ValueError(f"t: must be >= the exchange clock ({self.now}) (got {t})")
         while K.advance(self.book, self.pool, self.acc, self.tape, self.kr, int(t),
                         self.tob) == K.TAPE_FULL:
             self._ensure_tape(self._live_orders() + 1)
@@ -245,7 +258,7 @@ class Exchange:
             elif st == K.POOL_FULL:
                 self.pool = grow_pool(self.pool, 2 * self.pool.o.shape[0])
             elif st == K.OFF_GRID:
-                self._regrid(int(stock[row]), int(price[row]))
+                self._regrid(int(stock[row]), int(price[row]), start)
 
     def _validate(self, orders: np.ndarray) -> tuple:
         need = ("side", "kind", "price", "qty", "trader", "stock", "time")
@@ -273,11 +286,17 @@ class Exchange:
         if need > self.tape.rows.shape[0]:
             self.tape = grow_tape(self.tape, max(need, 4 * self.tape.rows.shape[0]))
 
-    def _regrid(self, stock: int, price: int) -> None:
+    def _regrid(self, stock: int, price: int, row: int) -> None:
         bs = self.book.bs
         base, nlev = int(bs[stock, K.BASE]), int(bs[stock, K.NLEV])
         lo = min(base, max(1, price - nlev // 2))
         hi = max(base + nlev - 1, price + nlev // 2)
+        if hi - lo + 1 > MAX_LEVELS:
+            # the window is a dense array of levels: refuse a price it cannot reach sensibly
+            ref = int(self.kr.rs[stock, K.REF]) or base
+            raise InvalidOrderError(
+                row, "price", f"within {MAX_LEVELS // 2:,} ticks of the book of stock {stock} "
+                f"(around {ref})", price)
         self.book = regrid_book(self.book, self.pool, stock, lo, hi - lo + 1)
         if hi - lo + 1 > self.kr.scratch.shape[1]:
             scratch = np.zeros((2, hi - lo + 1), np.int64)
