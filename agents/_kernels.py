@@ -165,7 +165,7 @@ def _send(ex, inv, i, s, side, kind, price, qty, motive, t, slot):
     if old >= 0:
         X.submit_one(book, pool, acc, tape, rules, tob, s, 1, 2, 0, 0, motive, inv.acct[i], t, old)
         inv.oid[i, slot] = -1
-    if qty <= 0 or price < 1:
+    if qty <= 0 or (kind != 1 and price < 1):  # a market order's price is ignored
         return
     st, oid = X.submit_one(book, pool, acc, tape, rules, tob, s, side, kind, price, qty, motive,
                            inv.acct[i], t, -1)
@@ -215,12 +215,13 @@ def _decide(ex, inv, mk, i, t, call_phase):
             price = b if take else int(max(v * (1.0 + 0.5 * thr), mid + 1.5))
             _send(ex, inv, i, s, -1, 0, _clip_price(book, s, price), n, motive, t, 0)
     elif k == MOMENTUM:
-        # P_A threshold on the trend signal (log return per second), P_C position limit,
+        # P_A threshold on the trend signal (sds of the fast average), P_C position limit,
         # P_B weight on the slow average (horizon mix)
         if call_phase:
             return
         sig = mk.ema_fast[s] * (1.0 - par[i, P_B]) + mk.ema_slow[s] * par[i, P_B]
-        thr = par[i, P_A] * np.sqrt(mk.var_ref[s])
+        # in sds of the fast average's own noise: sd(EMA) = sd(r) * sqrt(alpha / 2)
+        thr = par[i, P_A] * np.sqrt(mk.var_ref[s] * mk.cfg[C_FAST] * 0.5)
         if sig > thr and pos < par[i, P_C] and a > 0:
             _send(ex, inv, i, s, 1, 1, 0, size, M_MOMENTUM, t, 0)
         elif sig < -thr and pos > -par[i, P_C] and b > 0:

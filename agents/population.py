@@ -46,7 +46,7 @@ class Momentum:
     count: int = param(1200, 0, 200_000, doc="investors")
     rate_per_min: float = param(0.6, 0.0, 60.0, doc="decisions per investor per minute")
     notional: float = param(20_000.0, 100.0, 1e8, doc="dollars per order")
-    threshold: float = param(0.25, 0.0, 100.0, doc="signal threshold, in sds of 1 s returns")
+    threshold: float = param(1.0, 0.0, 100.0, doc="signal threshold, in sds of the fast average")
     slow_weight: float = param(0.5, 0.0, 1.0, doc="weight of the slow average in the signal")
     position_limit: float = param(20.0, 0.0, 1e6, doc="max position, in orders' worth")
 

@@ -668,12 +668,17 @@ def scan_stream(ids, side, kind, price, qty, out):
     out[2], out[3], out[4], out[5] = ilo, ihi, plo, phi
 
 
-F_STOCK, F_TRADER, F_TIME = 5, 6, 7
+F_STOCK, F_TRADER, F_TIME, F_REACH = 5, 6, 7, 8
 
 
 @njit(**HOT)
-def scan_exchange(side, kind, price, qty, trader, stock, time, n_stocks, n_traders, now, out):
-    """Validate Exchange rows in one pass; out = [first bad row or -1, field code]."""
+def scan_exchange(side, kind, price, qty, trader, stock, time, n_stocks, n_traders, now, plo, phi,
+                  out):
+    """Validate Exchange rows in one pass; out = [first bad row or -1, field code].
+
+    A LIMIT or IOC price must lie in [plo[s], phi[s]], the prices the stock's level window can
+    reach (F_REACH otherwise), so that no batch is refused half-applied.
+    """
     out[0] = -1
     out[1] = 0
     prev = now
@@ -693,6 +698,9 @@ def scan_exchange(side, kind, price, qty, trader, stock, time, n_stocks, n_trade
                 code = F_QTY
             elif (k == LIMIT or k == IOC) and price[i] < 1:
                 code = F_PRICE
+            elif (k == LIMIT or k == IOC) and (price[i] < plo[stock[i]] or
+                                               price[i] > phi[stock[i]]):
+                code = F_REACH
             elif trader[i] < 0 or trader[i] >= n_traders:
                 code = F_TRADER
         if code != 0:

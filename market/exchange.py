@@ -266,14 +266,18 @@ class Exchange:
             raise TypeError("orders must be a structured array with the fields of ORDER_DTYPE")
         cols = tuple(orders[f] for f in need)  # views, no copies
         out = np.zeros(2, np.int64)
-        K.scan_exchange(*cols, self.n_stocks, self.n_traders, self.now, out)
+        plo, phi = self._reach()
+        K.scan_exchange(*cols, self.n_stocks, self.n_traders, self.now, plo, phi, out)
         if out[0] >= 0:
             row = int(out[0])
+            stock = int(orders["stock"][row]) if 0 <= orders["stock"][row] < self.n_stocks else 0
             field, allowed = {
                 **_FIELDS,
                 K.F_STOCK: ("stock", f"a stock index in [0, {self.n_stocks - 1}]"),
                 K.F_TRADER: ("trader", f"a trader index in [0, {self.n_traders - 1}]"),
                 K.F_TIME: ("time", f"non-decreasing and >= the exchange clock ({self.now})"),
+                K.F_REACH: ("price", f"in [{plo[stock]}, {phi[stock]}] ticks, the prices stock "
+                            f"{stock}'s level window can reach"),
             }[int(out[1])]
             raise InvalidOrderError(row, field, allowed, orders[field][row].item())
         return cols
@@ -285,6 +289,16 @@ class Exchange:
         need = int(self.tape.n[0]) + int(room)
         if need > self.tape.rows.shape[0]:
             self.tape = grow_tape(self.tape, max(need, 4 * self.tape.rows.shape[0]))
+
+    def _reach(self):
+        """Per stock, the lowest and highest price (ticks) a re-grid can cover."""
+        bs = self.book.bs
+        base, nlev = bs[:, K.BASE], bs[:, K.NLEV]
+        top = base + nlev - 1
+        # _regrid covers [min(base, p - nlev/2), max(top, p + nlev/2)] in at most MAX_LEVELS
+        phi = base + MAX_LEVELS - 1 - nlev // 2
+        plo = np.maximum(1, top - MAX_LEVELS + 1 + nlev // 2)
+        return plo.astype(np.int64), phi.astype(np.int64)
 
     def _regrid(self, stock: int, price: int, row: int) -> None:
         bs = self.book.bs

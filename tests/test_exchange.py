@@ -625,9 +625,6 @@ def test_limit_at_a_price_too_far_for_a_dense_window_is_refused_by_name():
     assert fills(ex.trades()) == [(buy, ask, 10_001, 1)]
 
 
-@pytest.mark.xfail(strict=True, reason="Exchange.submit refuses a too-far price only when the "
-                   "batch reaches that row (in _regrid): the rows before it are already applied "
-                   "and their ids are never returned")
 def test_a_refused_far_price_leaves_the_batch_unapplied():
     ex = new_exchange(refs=(10_000,))
     with pytest.raises(InvalidOrderError) as e:

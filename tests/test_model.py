@@ -1,0 +1,135 @@
+"""The world: a Mesa model over the exchange. Conservation, determinism, Mesa's API, motives."""
+
+import dataclasses
+import hashlib
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from agents.params import apply_overrides
+from scenarios.model import MINUTES, SelloffModel
+from scenarios.scenario import get_scenario
+
+SMALL = [
+    'tickers=["NVDA", "TSM", "MSFT"]',
+    "days=1",
+    "population.fundamental.count=300",
+    "population.momentum.count=120",
+    "population.noise.count=500",
+    "population.market_maker.per_stock=2",
+    "population.leveraged.count=4",
+    "population.passive.count=2",
+]
+
+
+def small(**changes):
+    sc = apply_overrides(get_scenario("baseline"), SMALL)
+    return dataclasses.replace(sc, **changes)
+
+
+@pytest.fixture(scope="module")
+def day_run():
+    m = SelloffModel(small(), seed=11)
+    cash0 = m.exchange.cash.sum()
+    shares0 = m.exchange.shares.sum(axis=0).copy()
+    m.run()
+    return m, cash0, shares0
+
+
+def test_a_day_conserves_cash_and_shares_exactly(day_run):
+    m, cash0, shares0 = day_run
+    assert m.exchange.cash.sum() == cash0
+    np.testing.assert_array_equal(m.exchange.shares.sum(axis=0), shares0)
+    assert m.counts[0] > 10_000  # investors did decide
+
+
+def test_bars_are_consistent_and_traded(day_run):
+    m, _, _ = day_run
+    b = m.bars[:MINUTES]
+    o, h, lo, c, v = (b[:, :, k] for k in range(5))
+    assert (h >= np.maximum(o, c)).all() and (lo <= np.minimum(o, c)).all()
+    assert (v.sum(axis=0) > 0).all()
+    # daily summary agrees with the bars (the close is the closing auction's price)
+    np.testing.assert_array_equal(m.daily[0, :, 4], v.sum(axis=0))
+    assert (m.daily[0, :, 1] >= m.daily[0, :, 3]).all()
+    assert (m.daily[0, :, 2] <= m.daily[0, :, 3]).all()
+    # prices stay within a sane band of their start on a no-news day
+    move = m.daily[0, :, 3] / (m.prices0 * 100) - 1
+    assert (np.abs(move) < 0.2).all()
+
+
+def test_volume_by_motive_adds_up(day_run):
+    m, _, _ = day_run
+    mv = m.motive_volume[:MINUTES]
+    total = m.bars[:MINUTES, :, 4].sum(axis=0)
+    np.testing.assert_array_equal(mv[:, :, :, 0].sum(axis=(0, 2)), total)  # buyers
+    np.testing.assert_array_equal(mv[:, :, :, 1].sum(axis=(0, 2)), total)  # sellers
+    assert mv[:, :, 5, :].sum() > 0  # market makers traded
+
+
+def test_mesa_agents_are_views_on_the_arrays(day_run):
+    m, _, _ = day_run
+    n = m.inv.kind.size
+    assert len(m.agents) == n
+    makers = m.agents.select(lambda a: a.kind == "market_maker")
+    assert len(makers) == 2 * 3
+    i = makers[0].index
+    assert makers[0].cash == m.exchange.cash[i] / 100
+    total_pnl = m.agents.agg("pnl", np.sum)
+    # trading moves wealth between accounts; the sum changes only with prices
+    wealth_now = (m.exchange.cash / 100).sum() + (m.exchange.shares @ m.last_prices()).sum()
+    assert total_pnl == pytest.approx(wealth_now - m.wealth0.sum(), rel=1e-9, abs=1e-3)
+    df = m.datacollector.get_model_vars_dataframe()
+    assert list(df.columns) == list(m.tickers) and len(df) == MINUTES
+
+
+def _fingerprint(seed: int) -> str:
+    code = (
+        "import dataclasses, hashlib, sys\n"
+        "sys.path.insert(0, 'tests')\n"
+        "from test_model import small\n"
+        "from scenarios.model import SelloffModel\n"
+        "m = SelloffModel(dataclasses.replace(small(), days=1), seed=%d)\n"
+        "for _ in range(90): m.step()\n"
+        "print(hashlib.sha256(m.bars.tobytes() + m.exchange.cash.tobytes()).hexdigest())\n"
+    ) % seed
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    return out.stdout.strip().splitlines()[-1]
+
+
+def test_same_seed_same_result_in_another_process():
+    m = SelloffModel(small(), seed=5)
+    for _ in range(90):
+        m.step()
+    here = hashlib.sha256(m.bars.tobytes() + m.exchange.cash.tobytes()).hexdigest()
+    assert _fingerprint(5) == here
+    assert _fingerprint(6) != here
+
+
+def test_fire_sale_channel_off_means_no_forced_sales():
+    # leveraged funds start over their limit: they sell only when the channel is on
+    on = SelloffModel(apply_overrides(small(), ["population.leveraged.leverage_limit=1.5",
+                                                "population.leveraged.leverage=2.0"]), seed=3)
+    off = SelloffModel(apply_overrides(small(), ["population.leveraged.leverage_limit=1.5",
+                                                 "population.leveraged.leverage=2.0",
+                                                 "channels.fire_sale=false"]), seed=3)
+    for m in (on, off):
+        for _ in range(120):
+            m.step()
+    forced = 6
+    assert on.motive_volume[:, :, forced, 1].sum() > 0
+    assert off.motive_volume[:, :, forced, 1].sum() == 0
+
+
+def test_abides_rmsc04_population_runs_a_day():
+    sc = get_scenario("abides_rmsc04")
+    assert sc.tickers == ("NVDA",) and sc.days == 1
+    m = SelloffModel(sc, seed=1)
+    kinds = m.kinds_count
+    assert (kinds["noise"], kinds["fundamental"], kinds["momentum"], kinds["market_maker"]) == (
+        1000, 102, 12, 2)
+    m.run()
+    assert m.bars[:, 0, 5].sum() > 1000  # trades happened
+    assert m.daily[0, 0, 3] > 0
