@@ -107,6 +107,49 @@ def cmd_demo(args) -> int:
     return 0
 
 
+def cmd_facts(args) -> int:
+    """Run a scenario over seeds; print the stylized facts per stock against their bands."""
+    import dataclasses
+
+    from agents.params import ParamError, apply_overrides
+    from scenarios.facts import BAND_ORDER, BAND_SHORT, check_scenario, format_table, run_facts
+    from scenarios.scenario import get_scenario
+
+    sc = get_scenario(args.scenario)
+    try:
+        sc = apply_overrides(sc, [f"days={args.days}"] + list(args.set or []))
+    except ParamError as e:
+        raise UsageError(f"--set {e}") from None
+    check_scenario(sc)
+    seed0 = sc.seed if args.seed is None else args.seed
+    seeds = [seed0 + i for i in range(args.seeds)]
+    if seeds[-1] > 2**63 - 1:
+        raise UsageError(f"--seed: seed + seeds - 1 must be <= {2**63 - 1} (got {seeds[-1]})")
+    sc = dataclasses.replace(sc, seed=seed0)
+    print(f"selloff facts: scenario {sc.name}, {sc.days} days, {len(sc.tickers)} stocks, "
+          f"seed{'s' if len(seeds) > 1 else ''} {', '.join(map(str, seeds))}")
+    res = run_facts(sc, seeds, args.out, progress=sys.stderr.isatty())
+    for r in res["runs"]:
+        print(f"  seed {r['seed']}: {r['wall_s']:.1f} s, {r['decisions']:,} decisions, "
+              f"{r['orders']:,} orders, {r['trades']:,} trades, {len(r['halts'])} halts")
+    print()
+    print(format_table(res))
+    print()
+    frac = res["summary"]["pooled_pass_fraction"]
+    n = len(seeds)
+    verdicts = [f"{BAND_SHORT[b]} " + ("PASS" if frac[b] >= 1 else "FAIL" if frac[b] <= 0
+                                       else f"{round(frac[b] * n)}/{n} seeds")
+                for b in BAND_ORDER if b in frac]
+    n_pass = sum(1 for b in frac if frac[b] >= 1)
+    print(f"pooled over stocks: {n_pass}/{len(frac)} bands pass in every seed: "
+          + ", ".join(verdicts))
+    print("bands:")
+    for b in BAND_ORDER:
+        print(f"  {BAND_SHORT[b]:<7}{res['bands'][b]['rule']}")
+    print(f"wrote {res['files']['json']} and {res['files']['figure']}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     ap = argparse.ArgumentParser(prog="selloff", description=__doc__.splitlines()[0])
     sub = ap.add_subparsers(dest="command", metavar="COMMAND")
@@ -115,6 +158,29 @@ def build_parser() -> argparse.ArgumentParser:
     d.add_argument("--seed", type=_positive_int("--seed", 0, 2**63 - 1), default=0)
     d.add_argument("--out", type=_out_dir, default=None, help="also write demo.json here")
     d.set_defaults(func=cmd_demo)
+
+    def scenario_name(text: str) -> str:
+        from scenarios.scenario import SCENARIOS
+
+        if text not in SCENARIOS:
+            raise argparse.ArgumentTypeError(
+                f"--scenario: unknown {text!r}; allowed: {', '.join(SCENARIOS)}")
+        return text
+
+    f = sub.add_parser("facts", help="run a scenario and check its stylized facts against bands")
+    f.add_argument("--scenario", type=scenario_name, default="baseline")
+    f.add_argument("--days", type=_positive_int("--days", 1, 250), default=20,
+                   help="trading days per run (default 20)")
+    f.add_argument("--seeds", type=_positive_int("--seeds", 1, 1000), default=1,
+                   help="number of runs, seeds SEED, SEED+1, ...")
+    f.add_argument("--seed", type=_positive_int("--seed", 0, 2**63 - 1), default=None,
+                   help="first seed (default: the scenario's)")
+    f.add_argument("--out", type=_out_dir, default="out/facts",
+                   help="directory for facts.json and facts.png")
+    f.add_argument("--set", action="append", default=[], metavar="PATH=VALUE",
+                   help="override a scenario field, e.g. population.noise.count=2000 "
+                        "(applied after --days)")
+    f.set_defaults(func=cmd_facts)
     return ap
 
 

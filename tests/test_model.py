@@ -91,10 +91,10 @@ def _fingerprint(seed: int) -> str:
         "sys.path.insert(0, 'tests')\n"
         "from test_model import small\n"
         "from scenarios.model import SelloffModel\n"
-        "m = SelloffModel(dataclasses.replace(small(), days=1), seed=%d)\n"
+        f"m = SelloffModel(dataclasses.replace(small(), days=1), seed={seed})\n"
         "for _ in range(90): m.step()\n"
         "print(hashlib.sha256(m.bars.tobytes() + m.exchange.cash.tobytes()).hexdigest())\n"
-    ) % seed
+    )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     return out.stdout.strip().splitlines()[-1]
 
