@@ -1,0 +1,188 @@
+"""Speed of the whole model (agents + exchange), printed as a table (nothing asserts on time).
+
+    python benchmarks/bench_model.py [--quick] [--no-cold]
+
+(a) ABIDES RMSC04 workload (`abides_rmsc04` scenario: one stock, 1,116 agents, one day), timed
+    after a warm-up that compiles or loads the kernels; compared with ABIDES's published time for
+    the same workload, a quoted constant (ABIDES is not run here).
+(b) The full world: the baseline scenario (19 stocks, default population of about 9,700
+    investors), 5 days, in a fresh subprocess so that peak memory is the run's own; a short
+    warm-up on a small world precedes the timed run in the same process.
+(c) Start-up: a fresh process running a 1-day baseline with an empty numba cache (everything
+    compiles) and again with the cache filled by that run (cache load only).
+
+--quick runs (b) for 1 day and skips (c); --no-cold skips (c) only.
+"""
+
+import argparse
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+#: ABIDES RMSC04, one simulated day (1,000 noise, 102 value, 12 momentum agents, 2 market
+#: makers), seconds of wall time on a machine of this kind: ABIDES's published figure, quoted.
+ABIDES_RMSC04_DAY_S = 107.0
+
+#: Run in a subprocess: optional warm-up on a small world, then the timed build and run.
+WORLD = r"""
+import json, resource, sys, time
+t_start = time.perf_counter()
+from market._cache import project_stamp
+stamp0 = project_stamp()
+from agents.params import apply_overrides
+from scenarios.model import SelloffModel
+from scenarios.scenario import get_scenario
+t_import = time.perf_counter() - t_start
+days, warm = int(sys.argv[1]), sys.argv[2] == "1"
+if warm:  # load or compile every kernel on a small world; not timed
+    small = apply_overrides(get_scenario("baseline"), [
+        "days=1", 'tickers=["NVDA","MSFT"]', "population.noise.count=100",
+        "population.fundamental.count=50", "population.momentum.count=20",
+        "population.leveraged.count=2", "population.passive.count=1"])
+    w = SelloffModel(small, seed=1)
+    for _ in range(3):
+        w.step()
+    del w
+sc = apply_overrides(get_scenario("baseline"), [f"days={days}"])
+t = time.perf_counter()
+m = SelloffModel(sc, seed=0)
+t_build = time.perf_counter() - t
+t = time.perf_counter()
+m.run()
+t_run = time.perf_counter() - t
+print(json.dumps({
+    "investors": int(m.inv.kind.size), "stocks": len(m.tickers), "days": days,
+    "decisions": int(m.counts[0]), "orders": int(m.exchange.pool.meta[1]),
+    "trades": int(m.bars[..., 5].sum()), "shares": int(m.bars[..., 4].sum()),
+    "import_s": t_import, "build_s": t_build, "run_s": t_run,
+    "total_s": time.perf_counter() - t_start,
+    "maxrss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0,
+    "stamp_start": stamp0, "stamp_end": project_stamp(),
+}))
+"""
+
+
+def world_subprocess(days: int, warm: bool, cache_dir: str | None = None) -> dict:
+    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    if cache_dir is not None:
+        env["NUMBA_CACHE_DIR"] = cache_dir
+    t = time.perf_counter()
+    out = subprocess.run([sys.executable, "-c", WORLD, str(days), "1" if warm else "0"],
+                         env=env, capture_output=True, text=True, cwd=ROOT)
+    wall = time.perf_counter() - t
+    if out.returncode != 0:
+        sys.exit(f"bench_model: subprocess failed:\n{out.stderr[-2000:]}")
+    res = json.loads(out.stdout.strip().splitlines()[-1])
+    res["process_s"] = wall
+    return res
+
+
+def abides_day() -> dict:
+    from scenarios.model import SelloffModel
+    from scenarios.scenario import get_scenario
+
+    sc = get_scenario("abides_rmsc04")
+    t = time.perf_counter()
+    w = SelloffModel(sc, seed=1)  # warm-up: compile or load the kernels; not timed
+    for _ in range(3):
+        w.step()
+    warm_s = time.perf_counter() - t
+    t = time.perf_counter()
+    m = SelloffModel(sc, seed=0)
+    build = time.perf_counter() - t
+    t = time.perf_counter()
+    m.run()
+    run = time.perf_counter() - t
+    return {"investors": int(m.inv.kind.size), "decisions": int(m.counts[0]),
+            "orders": int(m.exchange.pool.meta[1]), "trades": int(m.bars[..., 5].sum()),
+            "build_s": build, "run_s": run, "warm_s": warm_s}
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--quick", action="store_true", help="1-day world, no cold start")
+    ap.add_argument("--no-cold", action="store_true", help="skip the empty-cache start-up")
+    ap.add_argument("--only", choices=("a", "b", "c"), default=None, help="run one part only")
+    a = ap.parse_args()
+    world_days = 1 if a.quick else 5
+    want = {a.only} if a.only else {"a", "b", "c"}
+    if a.quick or a.no_cold:
+        want.discard("c")
+
+    ab = abides_day() if "a" in want else None
+    wd = world_subprocess(world_days, warm=True) if "b" in want else None
+    cold = warm = None
+    if "c" in want:
+        cache = tempfile.mkdtemp(prefix="selloff-numba-")
+        try:
+            cold = world_subprocess(1, warm=False, cache_dir=cache)
+            warm = world_subprocess(1, warm=False, cache_dir=cache)
+        finally:
+            shutil.rmtree(cache, ignore_errors=True)
+
+    if ab is not None:
+        print_abides(ab)
+    if wd is not None:
+        print_world(wd)
+    if cold is None:
+        print("(c) start-up: skipped (--quick, --no-cold or --only; an empty cache compiles for "
+              "minutes)")
+        return
+    print_startup(cold, warm)
+
+
+def print_abides(ab: dict) -> None:
+    print("(a) ABIDES RMSC04 workload: scenario abides_rmsc04, 1 stock, "
+          f"{ab['investors']:,} agents, 1 day (390 minutes), kernels warm")
+    print(f"    {'decisions':>12}{'order ids':>12}{'trades':>10}{'build s':>9}{'run s':>9}"
+          f"{'ABIDES s':>10}{'speed-up':>10}")
+    print(f"    {ab['decisions']:>12,}{ab['orders']:>12,}{ab['trades']:>10,}{ab['build_s']:>9.2f}"
+          f"{ab['run_s']:>9.2f}{ABIDES_RMSC04_DAY_S:>10.0f}"
+          f"{ABIDES_RMSC04_DAY_S / ab['run_s']:>9.0f}x")
+    print(f"    ABIDES: {ABIDES_RMSC04_DAY_S:.0f} s is ABIDES's published time for one RMSC04 day, "
+          "quoted as a constant (not run here). Order ids count limit and market orders, "
+          "not cancels.")
+    print()
+
+
+def print_world(wd: dict) -> None:
+    print(f"(b) full world: baseline, {wd['stocks']} stocks, {wd['investors']:,} investors, "
+          f"{wd['days']} day{'s' if wd['days'] > 1 else ''}, fresh process, kernels warm")
+    print(f"    {'decisions':>12}{'order ids':>12}{'trades':>11}{'build s':>9}{'run s':>9}"
+          f"{'s/day':>8}{'decisions/s':>13}{'orders/s':>11}{'peak MB':>9}")
+    print(f"    {wd['decisions']:>12,}{wd['orders']:>12,}{wd['trades']:>11,}{wd['build_s']:>9.2f}"
+          f"{wd['run_s']:>9.1f}{wd['run_s'] / wd['days']:>8.1f}"
+          f"{wd['decisions'] / wd['run_s']:>13,.0f}{wd['orders'] / wd['run_s']:>11,.0f}"
+          f"{wd['maxrss_mb']:>9.0f}")
+    print("    peak MB: maximum resident set of the process (warm-up world included, small).")
+    print()
+
+
+def print_startup(cold: dict, warm: dict) -> None:
+    print("(c) start-up: fresh process, 1-day baseline (interpreter start included)")
+    print(f"    {'numba cache':<22}{'process s':>10}{'imports s':>10}{'build s':>9}{'run s':>9}")
+    for name, r in (("empty (compile)", cold), ("warm (load)", warm)):
+        print(f"    {name:<22}{r['process_s']:>10.1f}{r['import_s']:>10.1f}{r['build_s']:>9.1f}"
+              f"{r['run_s']:>9.1f}")
+    compile_s = cold["process_s"] - warm["process_s"]
+    share = compile_s / cold["process_s"]
+    what = "compilation dominates" if share > 0.5 else "compilation does not dominate"
+    print(f"    {what} a cold start: {compile_s:.0f} s of {cold['process_s']:.0f} s ({share:.0%}) "
+          f"is compiling; with the cache warm a 1-day world takes {warm['process_s']:.0f} s in "
+          "all.")
+    stamps = {cold["stamp_start"], cold["stamp_end"], warm["stamp_start"], warm["stamp_end"]}
+    if len(stamps) > 1:
+        print("    WARNING: kernel sources (market/, agents/) changed during these runs, so the "
+              "warm run recompiled; rerun (c) on a quiet tree.")
+
+
+if __name__ == "__main__":
+    main()
