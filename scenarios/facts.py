@@ -93,7 +93,8 @@ def facts_of_model(model, realised_vol_2024_pct: Mapping[str, float] | None = No
 
         u = load_universe()
         realised_vol_2024_pct = dict(zip(u.tickers, u.vol_2024_pct, strict=True))
-    depth = model.depth_sum / model.depth_n if model.depth_n else None
+    n = np.asarray(model.depth_n)
+    depth = model.depth_sum / np.maximum(n, 1)[:, None] if n.any() else None
     n = (model.day + 1) * 390 if model.day >= 0 else 0
     series, per_stock, checks = {}, {}, {}
     for s, t in enumerate(model.tickers):

@@ -66,7 +66,8 @@ class SelloffModel(Model):
     Attributes after steps: `bars` (minute OHLCV per stock, ticks and shares), `motive_volume`
     (shares bought and sold per motive, per minute and stock), `daily` (open, high, low, close,
     volume per day and stock), `spread` (time-averaged quoted spread per minute, ticks),
-    `depth_profile` (mean shares at 1..10 ticks from the best, both sides pooled).
+    `depth_sum / depth_n[:, None]` (mean shares at the best level and 9 ticks behind it, both
+    sides pooled).
     """
 
     def __init__(self, scenario, seed: int | None = None, *, collect_agents: bool = False):
@@ -138,7 +139,7 @@ class SelloffModel(Model):
         self.motive_volume = np.zeros((total_minutes, ns, N_MOTIVES, 2), np.int64)
         self.spread = np.full((total_minutes, ns), np.nan)
         self.depth_sum = np.zeros((ns, 10))
-        self.depth_n = 0
+        self.depth_n = np.zeros(ns, np.int64)  # samples taken per stock
         self.daily = np.zeros((scenario.days, ns, 5), np.int64)
         self.open_prices = np.zeros((scenario.days, ns), np.int64)
         self.prev_close0 = np.round(self.prices0 * 100).astype(np.int64)
@@ -284,15 +285,17 @@ class SelloffModel(Model):
                 self._sample_depth()
 
     def _sample_depth(self):
-        """Shares at 1..10 ticks behind the best quote, both sides pooled, summed over samples."""
+        """Shares at the best price level and the 9 ticks behind it (level 1 = best), both sides
+        pooled, summed over samples; a stock whose book is one-sided or too near the edge of its
+        window is not sampled (and not counted)."""
         bk = self.exchange.book
         for s in range(len(self.tickers)):
             off, nlev = bk.bs[s, MK.OFF], bk.bs[s, MK.NLEV]
             bb, ab = bk.bs[s, MK.BBEST], bk.bs[s, MK.ABEST]
-            if bb >= 9 and ab < nlev - 10:
+            if bb >= 9 and ab <= nlev - 10:
                 self.depth_sum[s] += bk.lv[off + bb - np.arange(10), MK.DEP]
                 self.depth_sum[s] += bk.lv[off + ab + np.arange(10), 4 + MK.DEP]
-        self.depth_n += 1
+                self.depth_n[s] += 1
 
     def run(self, progress: bool = False):
         """Run every day of the scenario; return self."""
