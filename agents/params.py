@@ -121,6 +121,17 @@ def param(default, lo=None, hi=None, *, choices=None, doc: str = ""):
 # Type helpers
 
 
+def _tuple_elem_types(value, tp, args, spec, path) -> list:
+    """Element types of a tuple value: tuple[X, ...], a fixed tuple[X, Y] or a bare tuple."""
+    if len(args) == 2 and args[1] is Ellipsis:
+        return [args[0]] * len(value)
+    if args and args != ((),):
+        if len(value) != len(args):
+            raise _type_error(path, tp, spec, value)
+        return list(args)
+    return [Any] * len(value)
+
+
 def _is_dc_instance(obj) -> bool:
     return dataclasses.is_dataclass(obj) and not isinstance(obj, type)
 
@@ -372,14 +383,7 @@ def _check(value, tp, spec: ParamSpec | None, path: str) -> None:
     if origin is tuple or tp is tuple:
         if not isinstance(value, tuple):
             raise _type_error(path, tp, spec, value)
-        if len(args) == 2 and args[1] is Ellipsis:
-            elem_types = [args[0]] * len(value)
-        elif args and args != ((),):
-            if len(value) != len(args):
-                raise _type_error(path, tp, spec, value)
-            elem_types = list(args)
-        else:
-            elem_types = [Any] * len(value)
+        elem_types = _tuple_elem_types(value, tp, args, spec, path)
         _check_sequence(value, elem_types, spec, path)
         return
 
@@ -642,14 +646,7 @@ def _coerce(value, tp, spec, path: str):
     if origin is tuple or tp is tuple:
         if not isinstance(value, (list, tuple)):
             raise _type_error(path, tp, spec, value)
-        if len(args) == 2 and args[1] is Ellipsis:
-            elem_types = [args[0]] * len(value)
-        elif args and args != ((),):
-            if len(value) != len(args):
-                raise _type_error(path, tp, spec, value)
-            elem_types = list(args)
-        else:
-            elem_types = [Any] * len(value)
+        elem_types = _tuple_elem_types(value, tp, args, spec, path)
         return tuple(
             _coerce(item, et, spec, _join(path, i))
             for i, (item, et) in enumerate(zip(value, elem_types, strict=True))
