@@ -15,7 +15,7 @@ $(STAMP): $(BIN)/python pyproject.toml
 	touch $(STAMP)
 
 demo: $(STAMP)
-	$(BIN)/selloff demo
+	$(BIN)/selloff demo --out out/demo
 
 test: $(STAMP)
 	$(BIN)/python -m pytest

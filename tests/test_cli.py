@@ -13,6 +13,8 @@ def test_demo_writes_summary_and_conserves(tmp_path, capsys):
     assert main(["demo", "--orders", "20000", "--seed", "3", "--out", str(tmp_path)]) == 0
     out = capsys.readouterr().out
     assert "cash and shares conserved: yes" in out
+    png = (tmp_path / "demo.png").read_bytes()
+    assert png[:8] == b"\x89PNG\r\n\x1a\n" and len(png) > 10_000
     summary = json.loads((tmp_path / "demo.json").read_text())
     assert summary["orders"] == 20000 and summary["fills"] > 0 and summary["conserved"] is True
 
