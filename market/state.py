@@ -40,7 +40,7 @@ def regrid_book(book: Book, pool: Pool, stock: int, base: int, nlev: int) -> Boo
     Every resting order of that stock must lie inside the new window; their levels are rewritten.
     """
     bs = book.bs.copy()
-    old_base, old_off, old_n = (int(x) for x in bs[stock, [K.BASE, K.OFF, K.NLEV]])
+    old_base, old_n = int(bs[stock, K.BASE]), int(bs[stock, K.NLEV])
     shift = old_base - int(base)
     live = (pool.o[:, K.QTY] > 0) & (pool.o[:, K.STOCK] == stock)
     new_lvl = pool.o[live, K.LVL] + shift
@@ -59,18 +59,15 @@ def regrid_book(book: Book, pool: Pool, stock: int, base: int, nlev: int) -> Boo
         if s != stock:
             lv[dst0 : dst0 + nl[s]] = src
             continue
-        lo = max(0, shift)  # where old level 0 lands
         a = max(0, -shift)  # first old level that lands inside
         b = min(old_n, nlev - shift)
         if b > a:
             lv[dst0 + a + shift : dst0 + b + shift] = src[a:b]
-        del lo
     bs[stock, K.BASE] = base
     bs[stock, K.NLEV] = nlev
     bb, ab = book.bs[stock, K.BBEST], book.bs[stock, K.ABEST]
     bs[stock, K.BBEST] = bb + shift if bb >= 0 else -1
     bs[stock, K.ABEST] = ab + shift if ab < old_n else nlev
-    del old_off
     return Book(bs=bs, lv=lv)
 
 
