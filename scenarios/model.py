@@ -256,11 +256,14 @@ class SelloffModel(Model):
             lo = np.full(ns, np.iinfo(np.int64).max)
             np.maximum.at(hi, s, p)
             np.minimum.at(lo, s, p)
+            # fills are in time order: a stock's first fill opens its bar, its last closes it
+            # (the same rule as market.bars_from_tape, for one minute)
             first = np.full(ns, -1)
             last = np.full(ns, -1)
-            for j in np.unique(s):
-                w = np.flatnonzero(s == j)
-                first[j], last[j] = w[0], w[-1]
+            uniq, first_idx = np.unique(s, return_index=True)
+            _, last_rev = np.unique(s[::-1], return_index=True)
+            first[uniq] = first_idx
+            last[uniq] = s.size - 1 - last_rev
             has = cnt > 0
             bars[:, 0] = np.where(has, p[np.maximum(first, 0)], last_close)
             bars[:, 1] = np.where(has, hi, last_close)
