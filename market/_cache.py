@@ -4,7 +4,9 @@ Numba keys a function's cache on its own source file only. A kernel that calls k
 another file (`market.compiled` -> `market._kernels`, `agents._kernels` -> `market.compiled`)
 keeps the callee's old machine code after the callee's file changes: a stale cache silently
 runs old code. Here every kernel of the project is stamped with one hash over the contents of
-all kernel sources (market/ and agents/), so editing any of them recompiles all of them.
+all kernel sources (every module of market/, and agents/_kernels.py: the only module of agents/
+that kernels read), so editing any of them recompiles all of them, while editing the Python-only
+modules of agents/ (networks, populations, parameters) recompiles nothing.
 
 Importing this module registers the locators (before any kernel is decorated); functions
 outside this project keep numba's own behaviour.
@@ -19,6 +21,8 @@ __all__ = ["KERNEL_DIRS", "project_stamp"]
 
 _ROOT = Path(__file__).resolve().parent.parent
 KERNEL_DIRS = (_ROOT / "market", _ROOT / "agents")
+#: the files whose contents compiled code depends on (globals are frozen into machine code)
+KERNEL_SOURCES = ("market/*.py", "agents/_kernels.py")
 #: kernels here (tests, benchmarks) call the project's kernels: stamp them the same way
 _CALLER_DIRS = (*KERNEL_DIRS, _ROOT / "tests", _ROOT / "benchmarks", _ROOT / "scenarios")
 
@@ -32,10 +36,10 @@ def _ours(py_file) -> bool:
 
 
 def project_stamp() -> str:
-    """sha256 over the sources of every module in market/ and agents/."""
+    """sha256 over the kernel sources (KERNEL_SOURCES)."""
     h = hashlib.sha256()
-    for d in KERNEL_DIRS:
-        for f in sorted(d.glob("*.py")):
+    for pattern in KERNEL_SOURCES:
+        for f in sorted(_ROOT.glob(pattern)):
             h.update(f.name.encode())
             h.update(f.read_bytes())
     return h.hexdigest()
