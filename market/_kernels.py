@@ -409,8 +409,13 @@ def _uncross_level(bs, lv, s, ref, buy, sell):
     """Auction price level of stock s, or -1 when nothing crosses.
 
     The price maximises executed volume; ties go to the smaller imbalance |buy - sell|, then to
-    the level nearest the reference price `ref` (ticks), then to the lower price. `buy` and
-    `sell` are scratch arrays of at least NLEV entries.
+    market pressure (a sell surplus takes the lowest such price, a buy surplus the highest, as
+    in Xetra's and Euronext's auctions: an order book full of sellers does not open at
+    yesterday's price just because no one bids in between), then to the level nearest the
+    reference price `ref` (ticks), then to the lower price. In one key, minimised:
+    (-volume, imbalance, pressure, distance to ref, price), pressure = price under a sell
+    surplus, -price under a buy surplus, 0 when balanced. `buy` and `sell` are scratch arrays of
+    at least NLEV entries.
     """
     a0 = bs[s, ABEST]
     b0 = bs[s, BBEST]
@@ -430,14 +435,20 @@ def _uncross_level(bs, lv, s, ref, buy, sell):
     best = -1
     bv = 0
     bimb = 0
+    bpress = 0
     bdist = 0
     refl = ref - bs[s, BASE]
     for k in range(n):
         v = min(buy[k], sell[k])
+        if v <= 0 or v < bv:
+            continue
         imb = abs(buy[k] - sell[k])
-        dist = abs(a0 + k - refl)
-        if v > bv or (v == bv and v > 0 and (imb < bimb or (imb == bimb and dist < bdist))):
-            best, bv, bimb, bdist = a0 + k, v, imb, dist
+        lvl = a0 + k
+        press = lvl + 1 if sell[k] > buy[k] else (-lvl - 1 if buy[k] > sell[k] else 0)
+        dist = abs(lvl - refl)
+        if (v > bv or imb < bimb or (imb == bimb and (press < bpress or (
+                press == bpress and dist < bdist)))):
+            best, bv, bimb, bpress, bdist = lvl, v, imb, press, dist
     return best
 
 

@@ -317,8 +317,10 @@ def test_self_trade_prevention_cancels_the_resting_order(stp):
 def auction_reference(book, ref):
     """Brute-force call auction of live orders (id, side, price, qty) in arrival order.
 
-    The price maximises executed volume, then minimises |buy - sell|, then |price - ref|, then
-    the price itself, over every tick between the lowest and highest order price. Returns
+    The price maximises executed volume, then minimises |buy - sell|, then follows market
+    pressure (a sell surplus takes the lowest price, a buy surplus the highest), then minimises
+    |price - ref|, then the price itself, over every tick between the lowest and highest order
+    price. Returns
     (price or -1, fills (buy id, sell id, price, qty) in price-time priority).
     """
     bids = sorted((o for o in book if o[1] == BUY), key=lambda o: (-o[2], o[0]))
@@ -331,10 +333,11 @@ def auction_reference(book, ref):
         sell = sum(o[3] for o in asks if o[2] <= p)
         v = min(buy, sell)
         if v > 0:
-            best = min(best or (np.inf,), (-v, abs(buy - sell), abs(p - ref), p))
+            pressure = p if sell > buy else -p if buy > sell else 0
+            best = min(best or (np.inf,), (-v, abs(buy - sell), pressure, abs(p - ref), p))
     if best is None:
         return -1, []
-    p = best[3]
+    p = best[4]
     bq, aq = [o[3] for o in bids], [o[3] for o in asks]
     out, i, j = [], 0, 0
     while i < len(bids) and j < len(asks) and bids[i][2] >= p and asks[j][2] <= p:
@@ -432,6 +435,19 @@ def test_auction_with_nothing_to_cross_trades_nothing():
     check_book(ex)
 
 
+def test_auction_follows_market_pressure_before_the_reference():
+    # 2 shares cross anywhere in 100 .. 105 with a surplus of 3 on one side
+    sells_over = [(1, BUY, 105, 2), (2, SELL, 100, 5)]
+    assert auction_reference(sells_over, 110)[0] == 100  # sell surplus: the lowest price
+    buys_over = [(1, BUY, 105, 5), (2, SELL, 100, 2)]
+    assert auction_reference(buys_over, 90)[0] == 105  # buy surplus: the highest price
+    for book, ref, want in ((sells_over, 11_000, 10_000), (buys_over, 9_000, 10_500)):
+        ex = new_exchange(refs=(ref,), auctions=True)
+        submit(ex, *(order(sd, 100 * p, q, trader=i) for i, sd, p, q in book))
+        assert ex.open_auction().tolist() == [want]
+        check_book(ex)
+
+
 def test_auction_tie_breaks_on_imbalance_then_reference():
     # volume 3 at 100, 101 and 102; imbalance 2 at 100, 0 at 101 and 102
     book = [(1, BUY, 102, 3), (2, BUY, 100, 2), (3, SELL, 100, 3)]
@@ -486,7 +502,7 @@ def test_luld_pause_after_15_seconds_at_the_band_then_reopening_auction():
     ex.advance(315)
     assert ex.kr.rs[0, K.CALL] == 0
     tr = ex.trades(n)
-    # 3 shares cross anywhere in 9_500 .. 9_700 with imbalance 2: nearest the reference 10_000
+    # 3 shares cross anywhere in 9_500 .. 9_700 with a buy surplus of 2: the highest price
     assert fills(tr) == [(buy, sell, 9_700, 3)]
     assert (tr["time"] == 315).all() and (tr["taker_side"] == 0).all()
     assert ex.best(0) == (9_700, 0)
