@@ -195,10 +195,16 @@ def _decide(ex, inv, mk, i, t, call_phase):
     pos = acc.shares[inv.acct[i], s]
     size = max(1, int(par[i, P_SIZE] * (0.5 + uniform(rs))))
     if k == FUNDAMENTAL:
-        # P_A threshold (fraction), P_B probability of taking liquidity, P_C position limit
+        # P_A threshold (fraction), P_B probability of taking liquidity, P_C position limit,
+        # P_D doubt: a trader who has not heard the latest news and sees the price further than
+        # this (fraction) from its estimate suspects news it has missed and stays out
         v = np.exp(_view(inv, mk, i, s, t))
         thr = par[i, P_A]
         lim = par[i, P_C]
+        nk = mk.jump.shape[0]
+        if not (nk > 0 and inv.hear[nk - 1, i] <= t) and abs(v - mid) > par[i, P_D] * mid:
+            _send(ex, inv, i, s, 1, 0, 0, 0, M_VALUE, t, 0)  # withdraw its order
+            return
         heard_news = False
         for q in range(mk.jump.shape[0]):
             if inv.hear[q, i] <= t and t - inv.hear[q, i] < 3600.0:
@@ -207,12 +213,16 @@ def _decide(ex, inv, mk, i, t, call_phase):
         if v > mid * (1.0 + thr) and pos < lim:
             n = int(size * min(4.0, (v / mid - 1.0) / thr))
             take = uniform(rs) < par[i, P_B] and a > 0 and not call_phase
-            price = a if take else int(min(v * (1.0 - 0.5 * thr), mid - 0.5))
+            # in a call auction a limit at one's own reservation price is the natural order
+            # (all fill at the one auction price); in continuous trading, post inside
+            price = a if take else int(v * (1.0 - 0.5 * thr)) if call_phase else int(
+                min(v * (1.0 - 0.5 * thr), mid - 0.5))
             _send(ex, inv, i, s, 1, 0, _clip_price(book, s, price), n, motive, t, 0)
         elif v < mid * (1.0 - thr) and pos > -lim:
             n = int(size * min(4.0, (1.0 - v / mid) / thr))
             take = uniform(rs) < par[i, P_B] and b > 0 and not call_phase
-            price = b if take else int(max(v * (1.0 + 0.5 * thr), mid + 1.5))
+            price = b if take else int(v * (1.0 + 0.5 * thr) + 0.999) if call_phase else int(
+                max(v * (1.0 + 0.5 * thr), mid + 1.5))
             _send(ex, inv, i, s, -1, 0, _clip_price(book, s, price), n, motive, t, 0)
     elif k == MOMENTUM:
         # P_A threshold on the trend signal (sds of the fast average), P_C position limit,

@@ -43,6 +43,8 @@ class Fundamental:
     take_prob: float = param(0.6, 0.0, 1.0, doc="probability of crossing the spread")
     position_limit: float = param(40.0, 0.0, 1e6, doc="max position, in orders' worth")
     bias_sd: float = param(0.0015, 0.0, 0.5, doc="sd of the log bias of each estimate")
+    doubt: float = param(0.05, 0.0, 10.0, doc="mispricing (fraction) at which a trader who "
+                         "has not heard the latest news suspects it and stays out")
 
 
 @dataclass(frozen=True)
@@ -59,7 +61,13 @@ class Momentum:
 
 @dataclass(frozen=True)
 class Noise:
-    """Retail and noise traders, with a buy-the-dip propensity after a fall."""
+    """Retail and noise traders, with a buy-the-dip propensity after a fall.
+
+    In a dip a noise trader buys with probability ``0.5 + dip_propensity / 2``, so its net buying
+    is ``dip_propensity`` of its volume. US retail net bought $562M of Nvidia on 27 January 2025,
+    about 0.6% of the day's ~$98bn traded; with retail about a fifth of volume that is about 3%
+    of retail volume, so 0.05 (the first guess, 0.3, made dip buyers a third of the day's volume).
+    """
 
     count: int = param(5400, 0, 500_000, doc="investors")
     rate_per_min: float = param(0.6, 0.0, 60.0, doc="decisions per investor per minute")
@@ -67,7 +75,7 @@ class Noise:
     market_prob: float = param(0.25, 0.0, 1.0, doc="share of orders sent at market")
     limit_distance: float = param(2.0, 0.0, 100.0, doc="mean limit distance, units of 10 bp")
     dip_threshold: float = param(0.03, 0.0, 1.0, doc="fall from previous close that is a dip")
-    dip_propensity: float = param(0.3, 0.0, 1.0, doc="extra buy probability in a dip")
+    dip_propensity: float = param(0.05, 0.0, 1.0, doc="extra buy probability in a dip")
 
 
 @dataclass(frozen=True)
@@ -183,6 +191,7 @@ def build_investors(pop: Population, prices, market_value, rng, n_news: int = 0,
     par[sl[0], AK.P_A] = f.threshold
     par[sl[0], AK.P_B] = f.take_prob
     par[sl[0], AK.P_C] = f.position_limit * par[sl[0], AK.P_SIZE]
+    par[sl[0], AK.P_D] = f.doubt
     bias[sl[0]] = rng.normal(0.0, f.bias_sd, counts[0]) if counts[0] else 0.0
     par[sl[1], AK.P_SIZE] = shares_of(mo.notional)[sl[1]]
     par[sl[1], AK.P_A] = mo.threshold
