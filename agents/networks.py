@@ -100,6 +100,8 @@ __all__ = [
     "exposure_frame",
     "exposure_sources",
     "formula_text",
+    "revenue_value_change",
+    "supplier_shares",
     "information_graph",
     "spread_times",
     "supply_graph",
@@ -403,6 +405,41 @@ def value_change(
     """
     d = _check_shock(d)
     return d * _solve(universe, graph, params, propagate)["value_beta"]
+
+
+def revenue_value_change(
+    direct: np.ndarray,
+    universe: Universe,
+    graph: nx.DiGraph,
+    params: ExposureParams | None = None,
+    *,
+    propagate: bool = True,
+) -> np.ndarray:
+    """dV/V per ticker from a direct change in some firms' AI-linked revenue.
+
+    ``direct[i]`` is the change in firm i's revenue as a fraction of its revenue, before the
+    supply network (a capex revision at one buyer, China sales lost to an export control). It
+    reaches suppliers as in step 2 (``x = (I - g W)^-1 direct``; ``x = direct`` with
+    ``propagate=False``) and moves value as in step 4, ``dV/V = a x / S``; a firm with no AI
+    revenue (``S = 0``) moves one for one with its revenue.
+    """
+    direct = np.asarray(direct, dtype=float)
+    if direct.shape != (len(universe),) or not np.all(np.isfinite(direct)):
+        raise NetworkError(f"direct: must be {len(universe)} finite numbers, one per ticker")
+    r = _solve(universe, graph, params, propagate)
+    x = np.linalg.solve(np.eye(len(universe)) - r["w"], direct)
+    s_hat, a = r["ai_revenue_share"], r["ai_value_share"]
+    ratio = np.divide(a, s_hat, out=np.ones_like(a), where=s_hat > 0)
+    return ratio * x
+
+
+def supplier_shares(universe: Universe, graph: nx.DiGraph, customer: str) -> np.ndarray:
+    """Share of each firm's revenue that depends on ``customer`` (the supply edges into it)."""
+    j = universe.index(customer)
+    out = np.zeros(len(universe))
+    for u, _, w in graph.in_edges(universe.tickers[j], data="weight"):
+        out[universe.index(u)] = w
+    return out
 
 
 def exposure_sources(
