@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test bench lint clean
+.PHONY: demo engine-demo test bench lint clean
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -15,6 +15,10 @@ $(STAMP): $(BIN)/python pyproject.toml
 	touch $(STAMP)
 
 demo: $(STAMP)
+	$(BIN)/selloff run deepseek --out out/deepseek-seed0
+	@echo "plot: out/deepseek-seed0/price_paths.png   summary: out/deepseek-seed0/summary.json"
+
+engine-demo: $(STAMP)
 	$(BIN)/selloff demo --out out/demo
 
 test: $(STAMP)

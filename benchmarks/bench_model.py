@@ -39,7 +39,7 @@ from market._cache import project_stamp
 stamp0 = project_stamp()
 from agents.params import apply_overrides
 from scenarios.model import SelloffModel
-from scenarios.scenario import get_scenario
+from scenarios.catalog import get_scenario
 t_import = time.perf_counter() - t_start
 days, warm = int(sys.argv[1]), sys.argv[2] == "1"
 if warm:  # load or compile every kernel on a small world; not timed
@@ -86,8 +86,8 @@ def world_subprocess(days: int, warm: bool, cache_dir: str | None = None) -> dic
 
 
 def abides_day() -> dict:
+    from scenarios.catalog import get_scenario
     from scenarios.model import SelloffModel
-    from scenarios.scenario import get_scenario
 
     sc = get_scenario("abides_rmsc04")
     t = time.perf_counter()

@@ -17,6 +17,13 @@ class UsageError(ValueError):
     """Bad command-line input: the message is one line that names the field and what is allowed."""
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse, but a usage error is one line (the problem and where to look), exit code 2."""
+
+    def error(self, message):
+        self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
+
+
 def _positive_int(name: str, lo: int, hi: int):
     def parse(text: str) -> int:
         try:
@@ -139,8 +146,8 @@ def cmd_facts(args) -> int:
     import dataclasses
 
     from agents.params import ParamError, apply_overrides
+    from scenarios.catalog import get_scenario
     from scenarios.facts import BAND_ORDER, BAND_SHORT, check_scenario, format_table, run_facts
-    from scenarios.scenario import get_scenario
 
     sc = get_scenario(args.scenario)
     try:
@@ -177,8 +184,89 @@ def cmd_facts(args) -> int:
     return 0
 
 
+def _scenario_with(name: str, seed, days, sets):
+    """The named scenario with --days, --set and --seed applied (UsageError on bad input)."""
+    import dataclasses
+
+    from agents.params import ParamError, apply_overrides
+    from scenarios.catalog import get_scenario
+
+    sc = get_scenario(name)
+    try:
+        sc = apply_overrides(sc, ([f"days={days}"] if days is not None else []) + list(sets))
+    except ParamError as e:
+        raise UsageError(f"--set {e}") from None
+    if seed is not None:
+        sc = dataclasses.replace(sc, seed=seed)
+    return sc
+
+
+def cmd_scenarios(args) -> int:
+    """List the scenarios with their days, shocks and one-line descriptions."""
+    from scenarios.catalog import SCENARIOS
+
+    for name, cls in SCENARIOS.items():
+        sc = cls()
+        shocks = ", ".join(s.name for s in sc.shocks) or "none"
+        print(f"{name:<18} {sc.days:>2} days  {sc.description}")
+        print(f"{'':<18} shocks: {shocks}")
+    print("\nrun one: selloff run NAME [--seed N] [--days N] [--set PATH=VALUE] [--out DIR]")
+    return 0
+
+
+def cmd_run(args) -> int:
+    """Run a scenario; write summary.json, bars.parquet, events.json and price_paths.png."""
+    sc = _scenario_with(args.scenario, args.seed, args.days, args.set or [])
+    out = args.out if args.out is not None else _out_dir(f"out/{sc.name}-seed{sc.seed}")
+    from scenarios.run import daily_returns, run, write_outputs
+
+    print(f"selloff run: {sc.name}, seed {sc.seed}, {sc.days} day{'s' if sc.days > 1 else ''}, "
+          f"{len(sc.tickers)} stocks, {len(sc.shocks)} shock{'s' if len(sc.shocks) != 1 else ''}")
+    res = run(sc, progress=sys.stderr.isatty())
+    print(f"  {res.wall_s:.1f} s: {res.decisions:,} decisions, {res.orders:,} orders, "
+          f"{int(res.bars[..., 5].sum()):,} trades, {len(res.halts)} halts")
+    for d, m, name, _k, text in res.events:
+        when = "before the open" if m < 0 else f"{9 + (30 + m) // 60:02d}:{(30 + m) % 60:02d}"
+        print(f"  {res.dates[d]} {when}: {name}: {text}")
+    print("\nclose-to-close returns, percent:")
+    print(daily_returns(res))
+    files = write_outputs(res, out)
+    if not args.no_plot:
+        from viz.paths import plot_price_paths
+
+        files["plot"] = plot_price_paths(res, out / "price_paths.png")
+    print("\nwrote " + ", ".join(str(p) for p in files.values()))
+    return 0
+
+
+def cmd_attribute(args) -> int:
+    """Channels on and off over seeds: what share of each stock's shock-day move each explains."""
+    from scenarios.attribute import attribute, format_table
+
+    sc = _scenario_with(args.scenario, None, None, args.set or [])
+    if not sc.shocks:
+        raise UsageError(f"scenario: {sc.name!r} has no shocks to attribute; pick one of the "
+                         "scenarios with shocks (selloff scenarios)")
+    seed0 = sc.seed if args.seed is None else args.seed
+    seeds = [seed0 + i for i in range(args.seeds)]
+    out = args.out if args.out is not None else _out_dir(f"out/{sc.name}-attribution")
+    print(f"selloff attribute: {sc.name}, seeds {', '.join(map(str, seeds))}: all channels on, "
+          "each off in turn, and no shock")
+    res = attribute(sc, seeds, out, workers=args.workers, progress=sys.stderr.isatty())
+    print(f"\n{res['date']} (day {res['shock_day']}): close-to-close move and its parts, "
+          "percentage points, mean over seeds")
+    print(format_table(res))
+    path = out / "attribution.json"
+    path.write_text(json.dumps(res, indent=1) + "\n")
+    from viz.attribution import plot_attribution
+
+    png = plot_attribution(res, out / "attribution.png")
+    print(f"\nwrote {path} and {png}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
-    ap = argparse.ArgumentParser(prog="selloff", description=__doc__.splitlines()[0])
+    ap = _Parser(prog="selloff", description=__doc__.splitlines()[0])
     sub = ap.add_subparsers(dest="command", metavar="COMMAND")
     d = sub.add_parser("demo", help="replay a generated order stream through the exchange")
     d.add_argument("--orders", type=_positive_int("--orders", 1, 50_000_000), default=1_000_000)
@@ -187,7 +275,7 @@ def build_parser() -> argparse.ArgumentParser:
     d.set_defaults(func=cmd_demo)
 
     def scenario_name(text: str) -> str:
-        from scenarios.scenario import SCENARIOS
+        from scenarios.catalog import SCENARIOS
 
         if text not in SCENARIOS:
             raise argparse.ArgumentTypeError(
@@ -208,6 +296,46 @@ def build_parser() -> argparse.ArgumentParser:
                    help="override a scenario field, e.g. population.noise.count=2000 "
                         "(applied after --days)")
     f.set_defaults(func=cmd_facts)
+
+    def scenario_arg(text: str) -> str:
+        from scenarios.catalog import SCENARIOS
+
+        if text not in SCENARIOS:
+            raise argparse.ArgumentTypeError(
+                f"SCENARIO: unknown {text!r}; allowed: {', '.join(SCENARIOS)}")
+        return text
+
+    s = sub.add_parser("scenarios", help="list the scenarios")
+    s.set_defaults(func=cmd_scenarios)
+
+    r = sub.add_parser("run", help="run a scenario and write its summary, bars and plot")
+    r.add_argument("scenario", type=scenario_arg, metavar="SCENARIO")
+    r.add_argument("--seed", type=_positive_int("--seed", 0, 2**63 - 1), default=None,
+                   help="seed (default: the scenario's, 0)")
+    r.add_argument("--days", type=_positive_int("--days", 1, 250), default=None,
+                   help="trading days (default: the scenario's)")
+    r.add_argument("--set", action="append", default=[], metavar="PATH=VALUE",
+                   help="override a scenario field by its dotted path, e.g. "
+                        "shocks.deepseek.size=-0.4 or population.momentum.count=2000")
+    r.add_argument("--out", type=_out_dir, default=None,
+                   help="output directory (default out/SCENARIO-seedN)")
+    r.add_argument("--no-plot", action="store_true", help="skip price_paths.png")
+    r.set_defaults(func=cmd_run)
+
+    a = sub.add_parser("attribute", help="how much of each stock's shock-day move each "
+                                         "contagion channel accounts for")
+    a.add_argument("scenario", type=scenario_arg, metavar="SCENARIO")
+    a.add_argument("--seeds", type=_positive_int("--seeds", 1, 1000), default=3,
+                   help="runs per configuration (default 3)")
+    a.add_argument("--seed", type=_positive_int("--seed", 0, 2**63 - 1), default=None,
+                   help="first seed (default: the scenario's)")
+    a.add_argument("--set", action="append", default=[], metavar="PATH=VALUE",
+                   help="override a scenario field by its dotted path")
+    a.add_argument("--out", type=_out_dir, default=None,
+                   help="output directory (default out/SCENARIO-attribution)")
+    a.add_argument("--workers", type=_positive_int("--workers", 1, 64), default=2,
+                   help="processes (default 2)")
+    a.set_defaults(func=cmd_attribute)
     return ap
 
 
@@ -222,7 +350,7 @@ def main(argv=None) -> int:
         return 2
     try:
         return int(args.func(args) or 0)
-    except (UsageError, ValueError) as e:
+    except (UsageError, ValueError, argparse.ArgumentTypeError) as e:
         print(f"selloff: error: {e}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:

@@ -10,8 +10,10 @@ import numpy as np
 from mesa import Agent, DataCollector, Model
 
 from agents import _kernels as AK
+from agents.firms import make_firm
+from agents.networks import information_graph, spread_times, supply_graph, to_csr
 from agents.population import build_investors
-from agents.universe import load_universe
+from agents.universe import load_edges, load_universe
 from market import SESSION_SECONDS, Exchange, MarketRules
 from market import _kernels as MK
 
@@ -76,6 +78,11 @@ class SelloffModel(Model):
         self.scenario = scenario
         uni = load_universe()
         idx = [uni.tickers.index(t) for t in scenario.tickers]
+        self.universe = uni
+        self.graph = supply_graph(uni, load_edges(uni))
+        self.exposure_params = scenario.exposure
+        self.propagate = scenario.channels.fundamental
+        self.uidx = np.asarray(idx, np.int64)
         self.tickers = tuple(scenario.tickers)
         ns = len(idx)
         self.prices0 = np.asarray(uni.close_2025_01_24)[idx]
@@ -129,9 +136,28 @@ class SelloffModel(Model):
             rng=AK.seed_state(self.rng.integers(1, 2**63 - 1, 4)),
         )
         self.overnight_sd = vol / np.sqrt(252) * np.sqrt(d.overnight_share)
+        self.day_sd = vol / np.sqrt(252)  # sd of a day's value change (log)
+
+        if not scenario.channels.informational:  # no trend following on top of the news
+            self.inv.par[self.inv.kind == AK.MOMENTUM, AK.P_A] = np.inf
 
         self.collect_agents = collect_agents
         Investor.create_agents(self, n, list(range(n)))
+        self.firms = {t: make_firm(self, t, uni.roles[i], uni.revenue_bn[i], uni.ai_share[i],
+                                   uni.capex_2025_bn[i])
+                      for t, i in zip(self.tickers, idx, strict=True)}
+        # shocks by (day, minute); -1 fires before the open
+        self.schedule = {}
+        for sh in scenario.shocks:
+            if getattr(sh, "enabled", True) and sh.day < scenario.days:
+                self.schedule.setdefault((sh.day, sh.minute), []).append(sh)
+        self.events = []  # (day, minute, shock name, type, text) as shocks fire
+        self._csr = None  # information network, built at the first news
+        self._timed = []  # (global minute it ends, undo function)
+        self._jevons = []  # (hear time, investor index, log bias added) not yet applied
+        self._attention = []  # (hear times, extra rate per investor) of news still in mind
+        self.rate0 = self.inv.rate.copy()
+        self.mm_par0 = self.inv.par[self.inv.kind == AK.MAKER].copy()
         self.day = -1
         self.minute = 0
         total_minutes = scenario.days * MINUTES
@@ -148,7 +174,8 @@ class SelloffModel(Model):
         self.datacollector = DataCollector(
             model_reporters={t: (lambda m, j=j: m.last_prices()[j]) for j, t in
                              enumerate(self.tickers)},
-            agent_reporters={"wealth": "wealth", "position": "position"} if collect_agents else {},
+            agenttype_reporters=({Investor: {"wealth": "wealth", "position": "position"}}
+                                 if collect_agents else {}),
         )
         self.running = True
 
@@ -174,6 +201,127 @@ class SelloffModel(Model):
 
                     ex.pool = grow_pool(ex.pool, 2 * ex.pool.o.shape[0])
 
+    # -- shocks ----------------------------------------------------------------------------------
+
+    def _fire(self, minute):
+        """Fire the shocks scheduled for this minute of today; end timed effects that are over."""
+        g = self.day * MINUTES + max(minute, 0)
+        for _end, undo in [x for x in self._timed if x[0] <= g]:
+            undo()
+        self._timed = [x for x in self._timed if x[0] > g]
+        for sh in self.schedule.get((self.day, minute), ()):
+            eff = sh.effect(self)
+            t = self.day * SESSION_SECONDS + max(minute, 0) * 60
+            self.events.append((self.day, minute, sh.name, type(sh).__name__, eff.text))
+            if eff.revenue is not None:
+                for tk, f in self.firms.items():
+                    f.absorb(eff.revenue[self.universe.index(tk)])
+            if eff.dv is not None:
+                self._news(sh, eff, t)
+            if eff.flow is not None:
+                add = eff.flow[self.uidx]
+                self.mk.flow[:] += add
+                self._timed.append((g + eff.duration_min,
+                                    lambda add=add: self.mk.flow.__isub__(add)))
+            if eff.liquidity is not None and self.scenario.channels.liquidity:
+                size_f, spread_f = eff.liquidity
+                mm = np.flatnonzero(self.inv.kind == AK.MAKER)
+                par = self.inv.par
+                par[mm, AK.P_SIZE] = np.maximum(1.0, np.round(par[mm, AK.P_SIZE] * size_f))
+                par[mm, AK.P_A] *= spread_f
+
+                def undo(mm=mm):
+                    self.inv.par[mm] = self.mm_par0
+
+                self._timed.append((g + eff.duration_min, undo))
+
+    def _hear_times(self, sh, t):
+        """When each investor hears news `sh` fired at time t (seconds)."""
+        n = self.inv.kind.size
+        if not self.scenario.channels.informational or n == 0:
+            return np.full(n, float(t))
+        if self._csr is None:
+            self._csr = to_csr(information_graph(n, self.rng))
+        k = max(1, int(round(sh.reach * n)))
+        if sh.first == "any":
+            pool = np.arange(n)
+        else:
+            pool = np.flatnonzero(self.inv.kind == AK.KIND_NAMES.index(sh.first))
+        if pool.size >= k:
+            seeds = self.rng.choice(pool, k, replace=False)
+        else:
+            rest = np.setdiff1d(np.arange(n), pool)
+            seeds = np.concatenate([pool, self.rng.choice(rest, k - pool.size, replace=False)])
+        horizon = self.scenario.days * SESSION_SECONDS - t
+        return t + spread_times(*self._csr, np.sort(seeds), sh.spread_per_hour, self.rng, horizon)
+
+    def _news(self, sh, eff, t):
+        """Values jump now; each investor acts on it from the time it hears it."""
+        jump = np.log1p(np.maximum(eff.dv[self.uidx], -0.99))
+        self.mk.logv[:] += jump
+        self.mk.h[:] += np.log1p(self.scenario.dynamics.news_vol * np.abs(jump) / self.day_sd)
+        hear = self._hear_times(sh, t)
+        readers = np.zeros(0, np.int64)
+        if eff.jevons_dv is not None:
+            # a Jevons reader hears the news like everyone else and then, instead of taking it
+            # as told, shifts its own estimate to the Jevons reading (at the next minute)
+            readers = np.flatnonzero((self.rng.random(hear.size) < sh.jevons_share)
+                                     & np.isfinite(hear) & (self.inv.home >= 0))
+            jb = np.log1p(np.maximum(eff.jevons_dv[self.uidx], -0.99)) - jump
+            add = jb[self.inv.home[readers]]
+            self._jevons.extend(zip(hear[readers], readers, add, strict=True))
+            self._jevons.sort()
+        # attention: an investor who has heard trades more, the more so the more its stock moved
+        d = self.scenario.dynamics
+        if d.attention > 0:
+            home = self.inv.home
+            w = np.where(home >= 0, np.abs(jump)[np.maximum(home, 0)]
+                         / self.day_sd[np.maximum(home, 0)], 0.0)
+            self._attention.append((hear, d.attention * np.minimum(20.0, w)))
+        jump_now = jump
+        if sh.digest > 0:  # the part taken in later: its own row, heard after a delay
+            late = hear + self.rng.exponential(sh.digest_hours * 3600.0, hear.size)
+            late[readers] = hear[readers]  # a Jevons reader has its own reading at once
+            self._add_news(jump * sh.digest, late)
+            jump_now = jump * (1.0 - sh.digest)
+        # last: the kernel takes "heard the latest news" to mean heard this row
+        self._add_news(jump_now, hear)
+
+    def _add_news(self, jump, hear):
+        """A row of news: log-value jump per stock (the part an unaware investor misses) and
+        the time each investor hears it."""
+        self.mk = self.mk._replace(jump=np.vstack([self.mk.jump, jump[None, :]]))
+        self.inv = self.inv._replace(hear=np.vstack([self.inv.hear, hear[None, :]]))
+
+    def _attend(self, t):
+        """Trading rates at time t: 1 + extra x exp(-(t - heard) / attention time) after news."""
+        if not self._attention:
+            return
+        tau = self.scenario.dynamics.attention_hours * 3600.0
+        f = np.ones(self.rate0.size)
+        keep = []
+        for hear, extra in self._attention:
+            age = t - hear
+            live = age >= 0
+            f += np.where(live, extra * np.exp(-np.where(live, age, 0.0) / tau), 0.0)
+            if not np.all(live & (age > 5 * tau)):
+                keep.append((hear, extra))
+        self._attention = keep
+        self.inv.rate[:] = self.rate0 * f
+        np.cumsum(self.inv.rate, out=self.inv.cum)
+        if not keep:
+            self.inv.rate[:] = self.rate0
+            np.cumsum(self.inv.rate, out=self.inv.cum)
+
+    def _apply_jevons(self, t):
+        """Jevons readers who heard by time t shift their estimates."""
+        k = 0
+        while k < len(self._jevons) and self._jevons[k][0] <= t:
+            _, i, add = self._jevons[k]
+            self.inv.bias[i] += add
+            k += 1
+        del self._jevons[:k]
+
     # -- the day --------------------------------------------------------------------------------
 
     def _open_day(self):
@@ -186,6 +334,7 @@ class SelloffModel(Model):
             b = self.scenario.dynamics.common_factor
             self.mk.logv[:] += self.overnight_sd * (z + np.sqrt(1 - b * b) * e)
         self.mk.prev_close[:] = ex.prev_close
+        self._fire(-1)
         t0 = self.day * SESSION_SECONDS
         rounds = self.scenario.rules.preopen_rounds if self.scenario.rules.auctions else 0
         if rounds:
@@ -216,6 +365,9 @@ class SelloffModel(Model):
             self._open_day()
         ex = self.exchange
         t0 = self.day * SESSION_SECONDS + self.minute * 60
+        self._fire(self.minute)
+        self._apply_jevons(t0)
+        self._attend(t0)
         call_s = self.scenario.rules.closing_call_s if self.scenario.rules.auctions else 0
         if self.minute == MINUTES - 1 and call_s:
             cont = 60 - min(60, call_s)

@@ -6,18 +6,13 @@ Override any field by its dotted path (`agents.params.override`, the CLI's `--se
 
 from dataclasses import dataclass
 
-from agents.params import param
+from agents.networks import ExposureParams
+from agents.params import ParamError, param
 from agents.population import (
-    Fundamental,
-    Leveraged,
-    MarketMaker,
-    Momentum,
-    Noise,
-    Passive,
     Population,
 )
 
-__all__ = ["Channels", "Dynamics", "Rules", "Scenario", "SCENARIOS", "get_scenario"]
+__all__ = ["ALL_TICKERS", "Channels", "Dynamics", "Rules", "Scenario"]
 
 ALL_TICKERS = ("NVDA", "AMD", "AVGO", "MRVL", "ARM", "TSM", "ASML", "MU", "SMCI", "INTC", "QCOM",
                "MSFT", "GOOGL", "AMZN", "META", "ORCL", "AAPL", "VST", "CEG")
@@ -42,6 +37,11 @@ class Dynamics:
     vol_persistence_min: float = param(45.0, 1.0, 10_000.0, doc="half-life of news volatility, min")
     vol_of_vol: float = param(0.6, 0.0, 3.0, doc="sd of log news volatility")
     common_factor: float = param(0.6, 0.0, 0.99, doc="loading of every stock on the sector factor")
+    news_vol: float = param(0.3, 0.0, 100.0, doc="rise of value volatility after news, per "
+                            "unit of the move in daily sds (log-vol += log(1 + x |move| / sd))")
+    attention: float = param(1.5, 0.0, 100.0, doc="extra trading rate of an investor who has "
+                             "heard news, per daily sd its stock's value moved (capped at 20)")
+    attention_hours: float = param(6.0, 0.01, 1000.0, doc="decay time of that attention, hours")
     activity_gain: float = param(1.5, 0.0, 20.0, doc="extra arrivals per unit of excess vol ratio")
     activity_max: float = param(4.0, 1.0, 20.0, doc="cap on the activity multiple")
     fast_min: float = param(2.0, 0.1, 600.0, doc="time constant of the fast trend average, min")
@@ -64,7 +64,11 @@ class Rules:
 
 @dataclass(frozen=True)
 class Scenario:
-    """A world: universe, investors, rules, days and (in later scenarios) timed shocks."""
+    """A world: universe, investors, rules, days and timed shocks (scenarios/shocks.py).
+
+    Every field has a default that runs; scenarios in scenarios/catalog.py subclass this with
+    their own defaults.
+    """
 
     name: str = "baseline"
     description: str = "No shock: the 19-stock universe at its 24 January 2025 prices."
@@ -76,38 +80,12 @@ class Scenario:
     rules: Rules = param(Rules())
     channels: Channels = param(Channels())
     dynamics: Dynamics = param(Dynamics())
+    exposure: ExposureParams = param(ExposureParams())
+    shocks: tuple = param((), doc="timed shocks (scenarios/shocks.py), addressed by name")
 
-
-def _baseline() -> Scenario:
-    return Scenario()
-
-
-def _abides_rmsc04() -> Scenario:
-    """ABIDES's RMSC04 population on one stock for one day, for users coming from ABIDES.
-
-    1,000 noise, 102 value and 12 momentum agents and 2 market makers on one stock, one
-    09:30-16:00 day. Rates follow RMSC04's wake-up frequencies: a noise agent trades about once a
-    day, value agents every few minutes, momentum agents about every minute, market makers
-    requote every few seconds.
-    """
-    pop = Population(
-        fundamental=Fundamental(count=102, rate_per_min=0.3),
-        momentum=Momentum(count=12, rate_per_min=1.0),
-        noise=Noise(count=1000, rate_per_min=1.0 / 390.0, market_prob=0.5),
-        market_maker=MarketMaker(per_stock=2, rate_per_min=12.0),
-        leveraged=Leveraged(count=0),
-        passive=Passive(count=0),
-    )
-    return Scenario(name="abides_rmsc04", description="ABIDES RMSC04: one stock, 1,116 agents, "
-                    "one day", days=1, tickers=("NVDA",), population=pop)
-
-
-SCENARIOS = {"baseline": _baseline, "abides_rmsc04": _abides_rmsc04}
-
-
-def get_scenario(name: str) -> Scenario:
-    """The scenario registered under `name`; ValueError listing the names otherwise."""
-    try:
-        return SCENARIOS[name]()
-    except KeyError:
-        raise ValueError(f"scenario: unknown {name!r}; allowed: {', '.join(SCENARIOS)}") from None
+    def __post_init__(self):
+        if not self.tickers:
+            raise ParamError("tickers: must name at least one stock", "tickers")
+        dup = sorted({t for t in self.tickers if self.tickers.count(t) > 1})
+        if dup:
+            raise ParamError(f"tickers: each stock at most once (got {dup[0]} twice)", "tickers")

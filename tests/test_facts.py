@@ -8,9 +8,9 @@ import sys
 import pytest
 
 from agents.params import apply_overrides
+from scenarios.catalog import get_scenario
 from scenarios.cli import main
 from scenarios.facts import BAND_ORDER, run_facts
-from scenarios.scenario import get_scenario
 
 TICKERS = ["NVDA", "MSFT", "TSM"]
 SMALL = [

@@ -9,8 +9,8 @@ import numpy as np
 import pytest
 
 from agents.params import apply_overrides
-from scenarios.model import MINUTES, SelloffModel
-from scenarios.scenario import get_scenario
+from scenarios.catalog import get_scenario
+from scenarios.model import MINUTES, Investor, SelloffModel
 
 SMALL = [
     'tickers=["NVDA", "TSM", "MSFT"]',
@@ -72,12 +72,15 @@ def test_volume_by_motive_adds_up(day_run):
 def test_mesa_agents_are_views_on_the_arrays(day_run):
     m, _, _ = day_run
     n = m.inv.kind.size
-    assert len(m.agents) == n
+    investors = m.agents_by_type[Investor]
+    assert len(investors) == n
+    assert len(m.agents) == n + len(m.tickers)  # and one firm per stock
+    assert {a.ticker for a in m.agents if not isinstance(a, Investor)} == set(m.tickers)
     makers = m.agents.select(lambda a: a.kind == "market_maker")
     assert len(makers) == 2 * 3
     i = makers[0].index
     assert makers[0].cash == m.exchange.cash[i] / 100
-    total_pnl = m.agents.agg("pnl", np.sum)
+    total_pnl = investors.agg("pnl", np.sum)
     # trading moves wealth between accounts; the sum changes only with prices
     wealth_now = (m.exchange.cash / 100).sum() + (m.exchange.shares @ m.last_prices()).sum()
     assert total_pnl == pytest.approx(wealth_now - m.wealth0.sum(), rel=1e-9, abs=1e-3)

@@ -1,0 +1,151 @@
+"""Counterfactual channels: how much of each stock's shock-day move each channel accounts for.
+
+The scenario runs with every contagion channel on, then once with each channel off
+(fundamental, informational, fire sale, liquidity), and once with no shock at all, over the same
+seeds, only as far as the shock day. A channel's share of a stock's move is the mean, over seeds,
+of ``move(all on) - move(channel off)``; "no shock" gives the part of the move that is ordinary
+market noise. What no single channel accounts for is "direct": the shock's own hit on the firms
+it is about (Nvidia's lost demand reaches Nvidia without any contagion) plus the channels'
+interactions, so that ``move = no shock + channels + direct``.
+
+Each run's result is saved as it finishes (``runs/<config>-seed<N>.json`` under the output
+directory, keyed by a hash of its scenario), so an interrupted attribution resumes where it
+stopped.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+
+import numpy as np
+
+from agents.params import to_dict
+
+__all__ = ["CHANNELS", "attribute", "format_table", "shock_day", "configurations"]
+
+CHANNELS = ("fundamental", "informational", "fire_sale", "liquidity")
+
+
+def shock_day(scenario) -> int:
+    """The day of the scenario's largest news shock (by |size| or rate), else of its first."""
+    news = [s for s in scenario.shocks if getattr(s, "enabled", True)]
+    if not news:
+        raise ValueError(f"scenario {scenario.name!r} has no shocks to attribute")
+
+    def weight(s):
+        return abs(getattr(s, "size", 0.0)) + getattr(s, "rate", 0.0) + getattr(
+            s, "lost_share", 0.0) + getattr(s, "weeks", 0.0) / 52
+
+    return max(news, key=lambda s: (weight(s), -s.day)).day
+
+
+def configurations(scenario) -> dict[str, object]:
+    """name -> scenario: all channels on, each off in turn, and no shock; run to the shock day."""
+    day = shock_day(scenario)
+    base = dataclasses.replace(scenario, days=day + 1)
+    out = {"all": base}
+    for ch in CHANNELS:
+        out[f"no_{ch}"] = dataclasses.replace(
+            base, channels=dataclasses.replace(base.channels, **{ch: False}))
+    out["no_shock"] = dataclasses.replace(base, shocks=())
+    return out
+
+
+def _key(scenario, seed) -> str:
+    blob = json.dumps({"s": to_dict(scenario), "seed": seed}, sort_keys=True).encode()
+    return hashlib.sha256(blob).hexdigest()[:16]
+
+
+def _one(args):
+    name, scenario, seed, path = args
+    from scenarios.run import run
+
+    res = run(scenario, seed)
+    day = scenario.days - 1
+    r = res.close_returns()[day]
+    doc = {"key": _key(scenario, seed), "config": name, "seed": seed,
+           "tickers": list(res.tickers), "move": [float(x) for x in r]}
+    tmp = Path(str(path) + ".tmp")
+    tmp.write_text(json.dumps(doc) + "\n")
+    tmp.replace(path)
+    return name, seed, r
+
+
+def attribute(scenario, seeds, out: Path, workers: int = 2, progress: bool = False) -> dict:
+    """Run the configurations over `seeds` (resuming from `out/runs`); return the attribution."""
+    out = Path(out)
+    runs = out / "runs"
+    runs.mkdir(parents=True, exist_ok=True)
+    configs = configurations(scenario)
+    moves: dict[str, list] = {k: [] for k in configs}
+    todo = []
+    for name, sc in configs.items():
+        for seed in seeds:
+            p = runs / f"{name}-seed{seed}.json"
+            if p.exists():
+                try:
+                    doc = json.loads(p.read_text())
+                    if doc.get("key") == _key(sc, seed):
+                        moves[name].append(np.asarray(doc["move"]))
+                        continue
+                except (OSError, ValueError):
+                    pass
+            todo.append((name, sc, seed, p))
+    bar = None
+    if progress and todo:
+        from tqdm import tqdm
+
+        bar = tqdm(total=len(todo), desc="attribute", unit="run")
+    if todo:
+        if workers > 1 and len(todo) > 1:
+            with ProcessPoolExecutor(max_workers=workers) as pool:
+                for name, _seed, r in pool.map(_one, todo):
+                    moves[name].append(r)
+                    if bar:
+                        bar.update()
+        else:
+            for job in todo:
+                name, _seed, r = _one(job)
+                moves[name].append(r)
+                if bar:
+                    bar.update()
+    if bar:
+        bar.close()
+    tickers = list(scenario.tickers)
+    mean = {k: np.mean(v, axis=0) for k, v in moves.items()}
+    contrib = {ch: mean["all"] - mean[f"no_{ch}"] for ch in CHANNELS}
+    shock = mean["all"] - mean["no_shock"]
+    rest = shock - sum(contrib.values())
+    day = shock_day(scenario)
+    from scenarios.calendar import trading_dates
+
+    return {
+        "scenario": scenario.name,
+        "shock_day": day,
+        "date": trading_dates(scenario.start_date, day + 1)[-1],
+        "seeds": list(seeds),
+        "tickers": tickers,
+        "move_pct": {t: 100 * float(mean["all"][j]) for j, t in enumerate(tickers)},
+        "no_shock_pct": {t: 100 * float(mean["no_shock"][j]) for j, t in enumerate(tickers)},
+        "channels_pct": {ch: {t: 100 * float(contrib[ch][j]) for j, t in enumerate(tickers)}
+                         for ch in CHANNELS},
+        "direct_pct": {t: 100 * float(rest[j]) for j, t in enumerate(tickers)},
+        "moves_by_config_pct": {k: {t: 100 * float(mean[k][j]) for j, t in enumerate(tickers)}
+                                for k in mean},
+    }
+
+
+def format_table(res: dict) -> str:
+    """The attribution as a text table (percentage points of the shock day's return)."""
+    cols = ("move", "no shock", *CHANNELS, "direct")
+    head = f"{'':<6}" + "".join(f"{c[:12]:>13}" for c in cols)
+    rows = [head]
+    for t in res["tickers"]:
+        vals = [res["move_pct"][t], res["no_shock_pct"][t],
+                *(res["channels_pct"][ch][t] for ch in CHANNELS), res["direct_pct"][t]]
+        rows.append(f"{t:<6}" + "".join(f"{v:>+13.2f}" for v in vals))
+    return "\n".join(rows)

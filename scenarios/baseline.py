@@ -1,0 +1,11 @@
+"""`baseline`: no shock; the market's everyday behaviour (the stylized facts are checked on it)."""
+
+from dataclasses import dataclass
+
+from scenarios.scenario import Scenario
+
+
+@dataclass(frozen=True)
+class Baseline(Scenario):
+    name: str = "baseline"
+    description: str = "No shock: the 19-stock universe at its 24 January 2025 prices."

@@ -1,0 +1,34 @@
+"""Every scenario `selloff run` knows, by name. Each lives in its own module of scenarios/."""
+
+from scenarios.scenario import Scenario
+
+__all__ = ["SCENARIOS", "get_scenario", "scenario_names"]
+
+
+def _load() -> dict[str, type[Scenario]]:
+    from scenarios.abides import AbidesRMSC04
+    from scenarios.baseline import Baseline
+    from scenarios.chip_tariffs import ChipTariffs
+    from scenarios.deepseek import DeepSeek
+    from scenarios.export_controls import ExportControls
+    from scenarios.jevons import Jevons
+    from scenarios.taiwan_disruption import TaiwanDisruption
+
+    classes = (Baseline, AbidesRMSC04, DeepSeek, ChipTariffs, ExportControls, TaiwanDisruption,
+               Jevons)
+    return {c.name: c for c in classes}
+
+
+SCENARIOS = _load()
+
+
+def scenario_names() -> tuple[str, ...]:
+    return tuple(SCENARIOS)
+
+
+def get_scenario(name: str) -> Scenario:
+    """A fresh scenario of that name with its defaults; ValueError listing the names otherwise."""
+    try:
+        return SCENARIOS[name]()
+    except KeyError:
+        raise ValueError(f"scenario: unknown {name!r}; allowed: {', '.join(SCENARIOS)}") from None

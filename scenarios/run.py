@@ -1,0 +1,165 @@
+"""One run of a scenario and its files: `run(scenario, seed) -> RunResult`, `write_outputs`.
+
+Files (the formats other tools read):
+
+- ``summary.json``: ``{"scenario", "seed", "dates", "prev_close", "tickers": {T: {"open",
+  "high", "low", "close", "volume"}}, "parameters"}``, one entry per simulated day, prices in
+  dollars; ``prev_close`` is the close before the first simulated day (the universe's reference
+  prices). The same scenario, seed and overrides give the same bytes in any process.
+- ``bars.parquet``: one-minute bars, columns ``timestamp`` (New York time), ``ticker``, ``open``,
+  ``high``, ``low``, ``close``, ``volume``, ``trades``.
+- ``events.json``: the shocks as they fired, and what the firms said.
+
+The chart, ``price_paths.png``, is drawn by ``viz.paths.plot_price_paths``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import time
+from pathlib import Path
+
+import numpy as np
+
+from agents.params import to_dict
+from scenarios.calendar import trading_dates
+from scenarios.model import MINUTES, SelloffModel
+
+__all__ = ["RunResult", "run", "write_outputs", "summary_dict", "daily_returns",
+           "ROLE_GROUPS"]
+
+#: how price_paths.png groups the universe's roles
+ROLE_GROUPS = (
+    ("AI chip designers", ("chip_designer", "ip_licensor")),
+    ("Foundry, tools, memory, servers", ("foundry", "equipment", "memory", "server_oem")),
+    ("Buyers of compute", ("hyperscaler", "cloud", "big_tech")),
+    ("Power for data centres", ("power",)),
+)
+
+
+@dataclasses.dataclass
+class RunResult:
+    """What a run produced. Prices in cents (int64) unless a name says dollars."""
+
+    scenario: object
+    seed: int
+    dates: list[str]
+    tickers: tuple[str, ...]
+    roles: tuple[str, ...]
+    prev_close: np.ndarray  # cents, before the first day
+    daily: np.ndarray  # [day, stock, (open, high, low, close, volume)]
+    bars: np.ndarray  # [minute, stock, (open, high, low, close, volume, trades)]
+    motive_volume: np.ndarray  # [minute, stock, motive, (bought, sold)]
+    events: list  # (day, minute, name, type, text)
+    statements: dict  # ticker -> [(day, minute, text)]
+    halts: list
+    decisions: int
+    orders: int
+    wall_s: float
+
+    def close_returns(self) -> np.ndarray:
+        """Close-to-close returns [day, stock] (fractions)."""
+        close = self.daily[:, :, 3].astype(float)
+        prev = np.vstack([self.prev_close[None, :].astype(float), close[:-1]])
+        return close / prev - 1.0
+
+
+def run(scenario, seed: int | None = None, progress: bool = False) -> RunResult:
+    """Run `scenario` (with `seed`, default its own) to the end."""
+    seed = scenario.seed if seed is None else int(seed)
+    scenario = dataclasses.replace(scenario, seed=seed)
+    t = time.perf_counter()
+    m = SelloffModel(scenario, seed)
+    m.run(progress=progress)
+    days = scenario.days
+    return RunResult(
+        scenario=scenario, seed=seed, dates=trading_dates(scenario.start_date, days),
+        tickers=m.tickers, roles=m.roles, prev_close=m.prev_close0.copy(), daily=m.daily.copy(),
+        bars=m.bars, motive_volume=m.motive_volume, events=list(m.events),
+        statements={t: list(f.statements) for t, f in m.firms.items() if f.statements},
+        halts=list(m.halts), decisions=int(m.counts[0]), orders=int(m.exchange.pool.meta[1]),
+        wall_s=time.perf_counter() - t,
+    )
+
+
+def summary_dict(res: RunResult) -> dict:
+    """The summary.json document (see the module docstring)."""
+    d = res.daily
+    tick = {}
+    for j, t in enumerate(res.tickers):
+        tick[t] = {
+            "open": [int(x) / 100 for x in d[:, j, 0]],
+            "high": [int(x) / 100 for x in d[:, j, 1]],
+            "low": [int(x) / 100 for x in d[:, j, 2]],
+            "close": [int(x) / 100 for x in d[:, j, 3]],
+            "volume": [int(x) for x in d[:, j, 4]],
+        }
+    return {
+        "scenario": res.scenario.name,
+        "seed": int(res.seed),
+        "dates": list(res.dates),
+        "prev_close": {t: int(res.prev_close[j]) / 100 for j, t in enumerate(res.tickers)},
+        "tickers": tick,
+        "parameters": to_dict(res.scenario),
+    }
+
+
+def bars_frame(res: RunResult):
+    """One-minute bars as a DataFrame (the bars.parquet columns)."""
+    import pandas as pd
+
+    n_min, ns, _ = res.bars.shape
+    day_start = pd.DatetimeIndex([pd.Timestamp(f"{d} 09:30", tz="America/New_York")
+                                  for d in res.dates])
+    stamps = (day_start.repeat(MINUTES)
+              + pd.to_timedelta(np.tile(np.arange(MINUTES), len(res.dates)), unit="min"))
+    b = res.bars.reshape(n_min * ns, 6)
+    return pd.DataFrame({
+        "timestamp": stamps.repeat(ns),
+        "ticker": pd.Categorical(np.tile(np.asarray(res.tickers), n_min),
+                                 categories=list(res.tickers)),
+        "open": b[:, 0] / 100.0,
+        "high": b[:, 1] / 100.0,
+        "low": b[:, 2] / 100.0,
+        "close": b[:, 3] / 100.0,
+        "volume": b[:, 4],
+        "trades": b[:, 5],
+    })
+
+
+def daily_returns(res: RunResult) -> str:
+    """A table of close-to-close returns per stock and day, percent."""
+    r = res.close_returns() * 100
+    head = f"{'':<6}" + "".join(f"{d[5:]:>8}" for d in res.dates)
+    rows = [head]
+    for j, t in enumerate(res.tickers):
+        rows.append(f"{t:<6}" + "".join(f"{x:>+8.1f}" for x in r[:, j]))
+    return "\n".join(rows)
+
+
+def write_outputs(res: RunResult, out: Path) -> dict[str, Path]:
+    """Write summary.json, bars.parquet and events.json (the plot is viz.paths')."""
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    files = {}
+    files["summary"] = _atomic_text(out / "summary.json",
+                                    json.dumps(summary_dict(res), indent=1) + "\n")
+    tmp = out / "bars.parquet.tmp"
+    bars_frame(res).to_parquet(tmp, index=False)
+    tmp.replace(out / "bars.parquet")
+    files["bars"] = out / "bars.parquet"
+    ev = {"events": [dict(day=d, date=res.dates[d], minute=m, name=n, type=k, text=x)
+                     for d, m, n, k, x in res.events],
+          "statements": {t: [dict(day=d, minute=m, text=x) for d, m, x in v]
+                         for t, v in res.statements.items()},
+          "halts": [dict(day=d, minute=m, level=int(lv)) for d, m, lv in res.halts]}
+    files["events"] = _atomic_text(out / "events.json", json.dumps(ev, indent=1) + "\n")
+    return files
+
+
+def _atomic_text(path: Path, text: str) -> Path:
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(text)
+    tmp.replace(path)
+    return path
