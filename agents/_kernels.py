@@ -66,7 +66,9 @@ class Mkt(NamedTuple):
     jump: np.ndarray  # float64[K, S] log-value jump of news k (what an unaware investor misses)
     cfg: np.ndarray  # float64[12] switches and constants, C_* above
     flow: np.ndarray  # float64[S] fund flow pressure per stock (+ buy, - sell), shares per arrival
-    rng: np.ndarray  # uint64[4] xoshiro256** state
+    rng: np.ndarray  # uint64[4] xoshiro256** state of decisions and arrivals
+    vrng: np.ndarray  # uint64[4] xoshiro256** state of value news: a stream of its own, so that
+    # runs that differ only in behaviour (counterfactual channels) share their value paths
 
 
 # ---------------------------------------------------------------------------------------------
@@ -322,7 +324,7 @@ def _values(mk, dt_s):
     """Move the fundamental values dt seconds: common factor plus idiosyncratic news."""
     if mk.cfg[C_FUNDAMENTAL] < 0:
         return
-    rs = mk.rng
+    rs = mk.vrng
     zm = normal(rs)
     sq = np.sqrt(dt_s)
     for s in range(mk.logv.size):
@@ -334,7 +336,7 @@ def _values(mk, dt_s):
 @njit(**HOT)
 def _vol_states(mk, dt_s):
     """Log-volatility of value news: AR(1) toward 0 (a stationary stochastic volatility)."""
-    rs = mk.rng
+    rs = mk.vrng
     phi = mk.cfg[C_H_PHI] ** dt_s
     sd = mk.cfg[C_H_SIGMA] * np.sqrt(max(1e-12, 1.0 - phi * phi))
     common = normal(rs)

@@ -93,13 +93,22 @@ class MarketMaker:
 
 @dataclass(frozen=True)
 class Leveraged:
-    """Multi-stock funds on margin: past the leverage limit they sell every holding pro rata."""
+    """Multi-stock funds on margin: past the leverage limit they sell every holding pro rata.
+
+    By default they hold the AI supply chain (the stocks whose role sells AI compute or its
+    inputs), value-weighted: AI-themed long books, so one stock's fall forces sales of all the
+    others (overlapping portfolios). Hedge funds' gross leverage was near record highs in early
+    2025 (prime brokers reported about 2.8-2.9x); a limit of 3.2 leaves a cushion of a ~6% fall
+    of the basket.
+    """
 
     count: int = param(20, 0, 10_000, doc="funds")
     rate_per_min: float = param(1.0, 0.0, 60.0, doc="margin checks per fund per minute")
     equity: float = param(2e7, 0.0, 1e12, doc="starting equity per fund, dollars")
-    leverage: float = param(2.0, 1.0, 20.0, doc="starting gross exposure / equity")
-    leverage_limit: float = param(2.6, 1.0, 50.0, doc="exposure / equity that forces sales")
+    leverage: float = param(2.8, 1.0, 20.0, doc="starting gross exposure / equity")
+    leverage_limit: float = param(3.2, 1.0, 50.0, doc="exposure / equity that forces sales")
+    basket: str = param("ai", choices=("ai", "all"),
+                        doc="what they hold: the AI supply chain or every stock")
     sell_fraction: float = param(0.05, 0.0, 1.0, doc="fraction of each holding sold per check")
 
 
@@ -148,21 +157,26 @@ def _home_stocks(n, weights, rng):
 
 
 def build_investors(pop: Population, prices, market_value, rng, n_news: int = 0,
-                    basket_mask=None) -> World:
+                    basket_mask=None, ai_mask=None) -> World:
     """Investor arrays for `pop` over stocks with `prices` (dollars) and `market_value` (any unit).
 
     Single-stock traders are spread over stocks in proportion to the square root of market value
     (bigger stocks draw more traders, less than proportionally). Starting positions: value,
     momentum and noise traders hold a random long position of their home stock; market makers
-    start flat; leveraged funds hold the value-weighted basket at their starting leverage with the
-    difference borrowed (negative cash); passive funds hold the basket unlevered. Every account
-    starts with ample cash, so what trading conserves is fixed here.
+    start flat; leveraged funds hold their value-weighted basket (`ai_mask`: the AI supply chain)
+    at their starting leverage with the difference borrowed (negative cash); passive funds hold
+    the basket unlevered. Every account starts with ample cash, so what trading conserves is
+    fixed here.
     """
     prices = np.asarray(prices, float)
     ns = prices.size
     mv = np.asarray(market_value, float)
-    basket = mv / mv.sum() if basket_mask is None else np.where(basket_mask, mv, 0) / (
-        np.where(basket_mask, mv, 0).sum())
+    def weights(mask):
+        w = mv if mask is None else np.where(mask, mv, 0.0)
+        return w / w.sum() if w.sum() > 0 else mv / mv.sum()
+
+    basket = weights(basket_mask)
+    lev_basket = weights(ai_mask if pop.leveraged.basket == "ai" else basket_mask)
     f, mo, no, mm, lv, pa = (pop.fundamental, pop.momentum, pop.noise, pop.market_maker,
                              pop.leveraged, pop.passive)
     counts = [f.count, mo.count, no.count, mm.per_stock * ns, lv.count, pa.count]
@@ -212,7 +226,7 @@ def build_investors(pop: Population, prices, market_value, rng, n_news: int = 0,
     par[sl[5], AK.P_SIZE] = pa.notional / np.maximum(1.0, prices @ basket) if ns else 0.0
 
     bask = np.zeros((n, ns))
-    bask[sl[4]] = basket
+    bask[sl[4]] = lev_basket
     bask[sl[5]] = basket
 
     # endowments (cash in cents, shares)
@@ -225,7 +239,7 @@ def build_investors(pop: Population, prices, market_value, rng, n_news: int = 0,
             shares[idx, home[idx]] = np.round(rng.uniform(0.2, 0.6, idx.size) * lim).astype(
                 np.int64)
     for j in range(start[4], start[5]):
-        hold = lv.equity * lv.leverage * basket / prices
+        hold = lv.equity * lv.leverage * lev_basket / prices
         shares[j] = np.round(hold).astype(np.int64)
         cash[j] = int(round((lv.equity - (shares[j] * prices).sum()) * 100))
     for j in range(start[5], start[6]):

@@ -13,7 +13,7 @@ from agents import _kernels as AK
 from agents.firms import make_firm
 from agents.networks import information_graph, spread_times, supply_graph, to_csr
 from agents.population import build_investors
-from agents.universe import load_edges, load_universe
+from agents.universe import SELLER_ROLES, load_edges, load_universe
 from market import SESSION_SECONDS, Exchange, MarketRules
 from market import _kernels as MK
 
@@ -97,7 +97,8 @@ class SelloffModel(Model):
                         self_trade_prevention=r.self_trade_prevention),
             pool_capacity=1 << 16, tape_capacity=1 << 18,
         )
-        world = build_investors(scenario.population, self.prices0, mv, self.rng)
+        ai = np.array([r in SELLER_ROLES for r in self.roles])
+        world = build_investors(scenario.population, self.prices0, mv, self.rng, ai_mask=ai)
         self.inv = world.inv
         self.kinds_count = world.kinds_count
         n = self.inv.kind.size
@@ -134,8 +135,13 @@ class SelloffModel(Model):
             var=(intraday**2) * 4.0, var_ref=(intraday**2) * 4.0, logp=logp.copy(),
             prev_close=self.prices0 * 100.0, jump=np.zeros((0, ns)), cfg=cfg, flow=np.zeros(ns),
             rng=AK.seed_state(self.rng.integers(1, 2**63 - 1, 4)),
+            vrng=AK.seed_state(self.rng.integers(1, 2**63 - 1, 4)),
         )
         self.overnight_sd = vol / np.sqrt(252) * np.sqrt(d.overnight_share)
+        # streams of their own (drawn from the model's generator): overnight value news, and who
+        # hears news when; so that counterfactual runs share value paths (common random numbers)
+        self.value_rng = np.random.default_rng(self.rng.integers(0, 2**63 - 1))
+        self.news_rng = np.random.default_rng(self.rng.integers(0, 2**63 - 1))
         self.day_sd = vol / np.sqrt(252)  # sd of a day's value change (log)
 
         if not scenario.channels.informational:  # no trend following on top of the news
@@ -171,9 +177,12 @@ class SelloffModel(Model):
         self.prev_close0 = np.round(self.prices0 * 100).astype(np.int64)
         self.counts = np.zeros(2, np.int64)
         self.halts = []
+        reporters = {t: (lambda m, j=j: m.last_prices()[j]) for j, t in enumerate(self.tickers)}
+        for k, kind in enumerate(AK.KIND_NAMES):  # per cohort: shares held, cash, P&L (dollars)
+            for c, col in enumerate(("shares", "cash", "pnl")):
+                reporters[f"{kind}_{col}"] = lambda m, k=k, c=c: m._cohorts[k, c]
         self.datacollector = DataCollector(
-            model_reporters={t: (lambda m, j=j: m.last_prices()[j]) for j, t in
-                             enumerate(self.tickers)},
+            model_reporters=reporters,
             agenttype_reporters=({Investor: {"wealth": "wealth", "position": "position"}}
                                  if collect_agents else {}),
         )
@@ -241,19 +250,19 @@ class SelloffModel(Model):
         if not self.scenario.channels.informational or n == 0:
             return np.full(n, float(t))
         if self._csr is None:
-            self._csr = to_csr(information_graph(n, self.rng))
+            self._csr = to_csr(information_graph(n, self.news_rng))
         k = max(1, int(round(sh.reach * n)))
         if sh.first == "any":
             pool = np.arange(n)
         else:
             pool = np.flatnonzero(self.inv.kind == AK.KIND_NAMES.index(sh.first))
         if pool.size >= k:
-            seeds = self.rng.choice(pool, k, replace=False)
+            seeds = self.news_rng.choice(pool, k, replace=False)
         else:
             rest = np.setdiff1d(np.arange(n), pool)
-            seeds = np.concatenate([pool, self.rng.choice(rest, k - pool.size, replace=False)])
+            seeds = np.concatenate([pool, self.news_rng.choice(rest, k - pool.size, replace=False)])
         horizon = self.scenario.days * SESSION_SECONDS - t
-        return t + spread_times(*self._csr, np.sort(seeds), sh.spread_per_hour, self.rng, horizon)
+        return t + spread_times(*self._csr, np.sort(seeds), sh.spread_per_hour, self.news_rng, horizon)
 
     def _news(self, sh, eff, t):
         """Values jump now; each investor acts on it from the time it hears it."""
@@ -265,7 +274,7 @@ class SelloffModel(Model):
         if eff.jevons_dv is not None:
             # a Jevons reader hears the news like everyone else and then, instead of taking it
             # as told, shifts its own estimate to the Jevons reading (at the next minute)
-            readers = np.flatnonzero((self.rng.random(hear.size) < sh.jevons_share)
+            readers = np.flatnonzero((self.news_rng.random(hear.size) < sh.jevons_share)
                                      & np.isfinite(hear) & (self.inv.home >= 0))
             jb = np.log1p(np.maximum(eff.jevons_dv[self.uidx], -0.99)) - jump
             add = jb[self.inv.home[readers]]
@@ -280,7 +289,7 @@ class SelloffModel(Model):
             self._attention.append((hear, d.attention * np.minimum(20.0, w)))
         jump_now = jump
         if sh.digest > 0:  # the part taken in later: its own row, heard after a delay
-            late = hear + self.rng.exponential(sh.digest_hours * 3600.0, hear.size)
+            late = hear + self.news_rng.exponential(sh.digest_hours * 3600.0, hear.size)
             late[readers] = hear[readers]  # a Jevons reader has its own reading at once
             self._add_news(jump * sh.digest, late)
             jump_now = jump * (1.0 - sh.digest)
@@ -329,8 +338,8 @@ class SelloffModel(Model):
         ex = self.exchange
         ex.start_day(self.day)
         if self.day > 0:  # overnight news
-            z = self.rng.standard_normal() * self.scenario.dynamics.common_factor
-            e = self.rng.standard_normal(len(self.tickers))
+            z = self.value_rng.standard_normal() * self.scenario.dynamics.common_factor
+            e = self.value_rng.standard_normal(len(self.tickers))
             b = self.scenario.dynamics.common_factor
             self.mk.logv[:] += self.overnight_sd * (z + np.sqrt(1 - b * b) * e)
         self.mk.prev_close[:] = ex.prev_close
@@ -388,7 +397,23 @@ class SelloffModel(Model):
         else:
             self._collect_minute()
             self.minute += 1
+        self._cohorts = self.cohorts()
         self.datacollector.collect(self)
+
+    def cohorts(self) -> np.ndarray:
+        """Per investor kind (rows in agents._kernels.KIND_NAMES order): shares held (all
+        stocks), cash and P&L since the start, dollars."""
+        ex = self.exchange
+        n = self.inv.kind.size
+        kinds = self.inv.kind
+        k = len(AK.KIND_NAMES)
+        cash = ex.cash[:n] / 100.0
+        wealth = cash + ex.shares[:n] @ self.last_prices()
+        out = np.zeros((k, 3))
+        out[:, 0] = np.bincount(kinds, weights=ex.shares[:n].sum(axis=1), minlength=k)
+        out[:, 1] = np.bincount(kinds, weights=cash, minlength=k)
+        out[:, 2] = np.bincount(kinds, weights=wealth - self.wealth0, minlength=k)
+        return out
 
     def _collect_minute(self, closing=False):
         """Drain the tape into this minute's bar, motive volumes and spread; sample depth."""

@@ -8,6 +8,7 @@ import sys
 import numpy as np
 import pytest
 
+from agents import _kernels as AK
 from agents.params import apply_overrides
 from scenarios.catalog import get_scenario
 from scenarios.model import MINUTES, Investor, SelloffModel
@@ -85,7 +86,13 @@ def test_mesa_agents_are_views_on_the_arrays(day_run):
     wealth_now = (m.exchange.cash / 100).sum() + (m.exchange.shares @ m.last_prices()).sum()
     assert total_pnl == pytest.approx(wealth_now - m.wealth0.sum(), rel=1e-9, abs=1e-3)
     df = m.datacollector.get_model_vars_dataframe()
-    assert list(df.columns) == list(m.tickers) and len(df) == MINUTES
+    assert list(df.columns[: len(m.tickers)]) == list(m.tickers) and len(df) == MINUTES
+    # per cohort: shares move between kinds but their sum is the float; P&L adds up to the total
+    shares = df[[f"{k}_shares" for k in AK.KIND_NAMES]].sum(axis=1)
+    assert (shares == m.exchange.shares.sum()).all()
+    pnl = df[[f"{k}_pnl" for k in AK.KIND_NAMES]].iloc[-1].sum()
+    assert pnl == pytest.approx(total_pnl, rel=1e-9, abs=1e-3)
+    assert df["market_maker_shares"].iloc[0] != df["market_maker_shares"].iloc[-1]
 
 
 def _fingerprint(seed: int) -> str:
