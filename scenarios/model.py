@@ -256,13 +256,14 @@ class SelloffModel(Model):
             pool = np.arange(n)
         else:
             pool = np.flatnonzero(self.inv.kind == AK.KIND_NAMES.index(sh.first))
+        rng = self.news_rng
         if pool.size >= k:
-            seeds = self.news_rng.choice(pool, k, replace=False)
+            seeds = rng.choice(pool, k, replace=False)
         else:
             rest = np.setdiff1d(np.arange(n), pool)
-            seeds = np.concatenate([pool, self.news_rng.choice(rest, k - pool.size, replace=False)])
+            seeds = np.concatenate([pool, rng.choice(rest, k - pool.size, replace=False)])
         horizon = self.scenario.days * SESSION_SECONDS - t
-        return t + spread_times(*self._csr, np.sort(seeds), sh.spread_per_hour, self.news_rng, horizon)
+        return t + spread_times(*self._csr, np.sort(seeds), sh.spread_per_hour, rng, horizon)
 
     def _news(self, sh, eff, t):
         """Values jump now; each investor acts on it from the time it hears it."""
