@@ -6,6 +6,7 @@ naming the problem and what is allowed; never a traceback.
 
 import argparse
 import json
+import re
 import sys
 import time
 from pathlib import Path
@@ -21,6 +22,7 @@ class _Parser(argparse.ArgumentParser):
     """argparse, but a usage error is one line (the problem and where to look), exit code 2."""
 
     def error(self, message):
+        message = re.sub(r"argument (\S+): \1:", r"\1:", message)  # the name once
         self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
 
 
@@ -265,6 +267,26 @@ def cmd_attribute(args) -> int:
     return 0
 
 
+def cmd_calibrate(args) -> int:
+    """Run deepseek to 27 January over seeds; report Nvidia's day against its targets."""
+    from scenarios.calibration import format_report, measure, verdicts
+
+    sc = _scenario_with("deepseek", None, None, args.set or [])
+    seed0 = sc.seed if args.seed is None else args.seed
+    seeds = list(range(seed0, seed0 + args.seeds))
+    print(f"selloff calibrate: deepseek to 27 January, seeds {seeds[0]}..{seeds[-1]}, "
+          "Nvidia's 27 January against its targets (medians over seeds)")
+    stats = measure(sc, seeds, workers=args.workers)
+    print(format_report(stats))
+    v = verdicts(stats)
+    if args.out:
+        path = args.out / "calibration.json"
+        path.write_text(json.dumps({"seeds": seeds, "per_seed": stats, "verdicts": v},
+                                   indent=1) + "\n")
+        print(f"wrote {path}")
+    return 0 if all(r["pass"] for r in v.values()) else 1
+
+
 def build_parser() -> argparse.ArgumentParser:
     ap = _Parser(prog="selloff", description=__doc__.splitlines()[0])
     sub = ap.add_subparsers(dest="command", metavar="COMMAND")
@@ -336,6 +358,19 @@ def build_parser() -> argparse.ArgumentParser:
     a.add_argument("--workers", type=_positive_int("--workers", 1, 64), default=2,
                    help="processes (default 2)")
     a.set_defaults(func=cmd_attribute)
+
+    c = sub.add_parser("calibrate", help="check the deepseek scenario against Nvidia's "
+                                         "27 January (exit 1 if a target is missed)")
+    c.add_argument("--seeds", type=_positive_int("--seeds", 1, 1000), default=20,
+                   help="number of seeds (default 20)")
+    c.add_argument("--seed", type=_positive_int("--seed", 0, 2**63 - 1), default=None,
+                   help="first seed (default 0)")
+    c.add_argument("--set", action="append", default=[], metavar="PATH=VALUE",
+                   help="override a deepseek field by its dotted path")
+    c.add_argument("--workers", type=_positive_int("--workers", 1, 64), default=2,
+                   help="processes (default 2)")
+    c.add_argument("--out", type=_out_dir, default=None, help="also write calibration.json here")
+    c.set_defaults(func=cmd_calibrate)
     return ap
 
 

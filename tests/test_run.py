@@ -47,6 +47,8 @@ def test_scenarios_lists_every_scenario(capsys):
     (["run", "deepseek", "--seed", "x"], "--seed"),
     (["run", "deepseek", "--out", "/proc/selloff"], "--out: cannot write"),
     (["attribute", "baseline"], "no shocks to attribute"),
+    (["calibrate", "--seeds", "0"], "--seeds: must be an integer in [1, 1000] (got 0)"),
+    (["calibrate", "--set", "shocks.deepseek.reach=2"], "shocks.deepseek.reach"),
 ])
 def test_bad_input_exits_2_with_one_line(argv, needle, capsys):
     assert main(argv) == 2
