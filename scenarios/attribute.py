@@ -11,6 +11,10 @@ interactions, so that ``move = no shock + channels + direct``.
 Each run's result is saved as it finishes (``runs/<config>-seed<N>.json`` under the output
 directory, keyed by a hash of its scenario), so an interrupted attribution resumes where it
 stopped.
+
+The same split of the day's low against the previous close is under ``"trough"``: channels that
+work through order flow (fire sales, liquidity, trend following) often deepen the day's trough
+more than they move its close, because value traders pull prices back toward value by then.
 """
 
 from __future__ import annotations
@@ -67,12 +71,15 @@ def _one(args):
     res = run(scenario, seed)
     day = scenario.days - 1
     r = res.close_returns()[day]
+    prev = res.daily[day - 1, :, 3] if day > 0 else res.prev_close
+    low = res.daily[day, :, 2] / prev - 1.0
     doc = {"key": _key(scenario, seed), "config": name, "seed": seed,
-           "tickers": list(res.tickers), "move": [float(x) for x in r]}
+           "tickers": list(res.tickers), "move": [float(x) for x in r],
+           "low": [float(x) for x in low]}
     tmp = Path(str(path) + ".tmp")
     tmp.write_text(json.dumps(doc) + "\n")
     tmp.replace(path)
-    return name, seed, r
+    return name, seed, np.array([r, low])
 
 
 def attribute(scenario, seeds, out: Path, workers: int = 2, progress: bool = False) -> dict:
@@ -89,8 +96,8 @@ def attribute(scenario, seeds, out: Path, workers: int = 2, progress: bool = Fal
             if p.exists():
                 try:
                     doc = json.loads(p.read_text())
-                    if doc.get("key") == _key(sc, seed):
-                        moves[name].append(np.asarray(doc["move"]))
+                    if doc.get("key") == _key(sc, seed) and "low" in doc:
+                        moves[name].append(np.array([doc["move"], doc["low"]]))
                         continue
                 except (OSError, ValueError):
                     pass
@@ -116,10 +123,21 @@ def attribute(scenario, seeds, out: Path, workers: int = 2, progress: bool = Fal
     if bar:
         bar.close()
     tickers = list(scenario.tickers)
-    mean = {k: np.mean(v, axis=0) for k, v in moves.items()}
-    contrib = {ch: mean["all"] - mean[f"no_{ch}"] for ch in CHANNELS}
-    shock = mean["all"] - mean["no_shock"]
-    rest = shock - sum(contrib.values())
+    mean = {k: np.mean(v, axis=0) for k, v in moves.items()}  # [close, low] x stock
+
+    def parts(m: int) -> dict:
+        """Split measure m (0: close-to-close, 1: low against the previous close)."""
+        contrib = {ch: mean["all"][m] - mean[f"no_{ch}"][m] for ch in CHANNELS}
+        direct = mean["all"][m] - mean["no_shock"][m] - sum(contrib.values())
+
+        def pct(a):
+            return {t: 100 * float(a[j]) for j, t in enumerate(tickers)}
+
+        return {"move_pct": pct(mean["all"][m]), "no_shock_pct": pct(mean["no_shock"][m]),
+                "channels_pct": {ch: pct(contrib[ch]) for ch in CHANNELS},
+                "direct_pct": pct(direct),
+                "moves_by_config_pct": {k: pct(mean[k][m]) for k in mean}}
+
     day = shock_day(scenario)
     from scenarios.calendar import trading_dates
 
@@ -129,13 +147,8 @@ def attribute(scenario, seeds, out: Path, workers: int = 2, progress: bool = Fal
         "date": trading_dates(scenario.start_date, day + 1)[-1],
         "seeds": list(seeds),
         "tickers": tickers,
-        "move_pct": {t: 100 * float(mean["all"][j]) for j, t in enumerate(tickers)},
-        "no_shock_pct": {t: 100 * float(mean["no_shock"][j]) for j, t in enumerate(tickers)},
-        "channels_pct": {ch: {t: 100 * float(contrib[ch][j]) for j, t in enumerate(tickers)}
-                         for ch in CHANNELS},
-        "direct_pct": {t: 100 * float(rest[j]) for j, t in enumerate(tickers)},
-        "moves_by_config_pct": {k: {t: 100 * float(mean[k][j]) for j, t in enumerate(tickers)}
-                                for k in mean},
+        **parts(0),
+        "trough": parts(1),
     }
 
 

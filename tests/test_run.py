@@ -136,10 +136,14 @@ def test_attribute_writes_table_json_and_chart_and_resumes(tmp_path, capsys):
                                         "liquidity"}
     runs = sorted(p.name for p in (out / "runs").iterdir())
     assert len(runs) == 6  # all on, four channels off, no shock
-    for t in res["tickers"]:
-        parts = (res["no_shock_pct"][t] + sum(res["channels_pct"][c][t] for c in
-                 res["channels_pct"]) + res["direct_pct"][t])
-        assert parts == pytest.approx(res["move_pct"][t])
+    for split in (res, res["trough"]):
+        for t in res["tickers"]:
+            parts = (split["no_shock_pct"][t] + sum(split["channels_pct"][c][t] for c in
+                     split["channels_pct"]) + split["direct_pct"][t])
+            assert parts == pytest.approx(split["move_pct"][t])
+    trough = res["trough"]["moves_by_config_pct"]
+    assert all(trough[k][t] <= res["moves_by_config_pct"][k][t] + 1e-9
+               for k in trough for t in res["tickers"])  # a low is at or below the close
     cfg = res["moves_by_config_pct"]
     # the supply network is why the foundry falls: without it TSM falls less
     assert cfg["no_fundamental"]["TSM"] > cfg["all"]["TSM"]

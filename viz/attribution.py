@@ -45,7 +45,7 @@ def plot_attribution(res: dict, path: Path) -> Path:
     ax.set_xlabel("percentage points of the day's close-to-close return")
     ax.set_title(f"{res['scenario']}, {res['date']}: who fell and why "
                  f"(mean of {len(res['seeds'])} seeds)", fontsize=10, loc="left")
-    ax.legend(fontsize=7, loc="lower right", frameon=False)
+    ax.legend(fontsize=7, loc="upper left", frameon=False)
     ax.grid(axis="x", color="0.92")
     fig.tight_layout()
     path = Path(path)
