@@ -296,13 +296,19 @@ def build_parser() -> argparse.ArgumentParser:
     d.add_argument("--out", type=_out_dir, default=None, help="also write demo.json here")
     d.set_defaults(func=cmd_demo)
 
-    def scenario_name(text: str) -> str:
-        from scenarios.catalog import SCENARIOS
+    def scenario_choice(label: str):
+        def parse(text: str) -> str:
+            from scenarios.catalog import SCENARIOS
 
-        if text not in SCENARIOS:
-            raise argparse.ArgumentTypeError(
-                f"--scenario: unknown {text!r}; allowed: {', '.join(SCENARIOS)}")
-        return text
+            if text not in SCENARIOS:
+                raise argparse.ArgumentTypeError(
+                    f"{label}: unknown {text!r}; allowed: {', '.join(SCENARIOS)}")
+            return text
+
+        return parse
+
+    scenario_name = scenario_choice("--scenario")
+    scenario_arg = scenario_choice("SCENARIO")
 
     f = sub.add_parser("facts", help="run a scenario and check its stylized facts against bands")
     f.add_argument("--scenario", type=scenario_name, default="baseline")
@@ -318,14 +324,6 @@ def build_parser() -> argparse.ArgumentParser:
                    help="override a scenario field, e.g. population.noise.count=2000 "
                         "(applied after --days)")
     f.set_defaults(func=cmd_facts)
-
-    def scenario_arg(text: str) -> str:
-        from scenarios.catalog import SCENARIOS
-
-        if text not in SCENARIOS:
-            raise argparse.ArgumentTypeError(
-                f"SCENARIO: unknown {text!r}; allowed: {', '.join(SCENARIOS)}")
-        return text
 
     s = sub.add_parser("scenarios", help="list the scenarios")
     s.set_defaults(func=cmd_scenarios)

@@ -6,6 +6,8 @@ from pathlib import Path
 
 import numpy as np
 
+from viz import save_png
+
 __all__ = ["plot_attribution"]
 
 PARTS = (("direct_pct", "direct hit (no channel needed)", "0.55"),
@@ -48,9 +50,4 @@ def plot_attribution(res: dict, path: Path) -> Path:
     ax.legend(fontsize=7, loc="upper left", frameon=False)
     ax.grid(axis="x", color="0.92")
     fig.tight_layout()
-    path = Path(path)
-    tmp = path.with_name(path.stem + ".tmp.png")
-    fig.savefig(tmp, dpi=110)
-    plt.close(fig)
-    tmp.replace(path)
-    return path
+    return save_png(fig, path)

@@ -9,6 +9,7 @@ import numpy as np
 
 from scenarios.model import MINUTES
 from scenarios.run import ROLE_GROUPS
+from viz import save_png
 
 __all__ = ["plot_price_paths"]
 
@@ -80,9 +81,4 @@ def plot_price_paths(res, path: Path) -> Path:
     fig.suptitle(f"{sc.name} (seed {res.seed}): {sc.description}\nminute closes against the "
                  f"close before {res.dates[0]}; dashed red lines: shocks", fontsize=10)
     fig.tight_layout()
-    path = Path(path)
-    tmp = path.with_name(path.stem + ".tmp.png")
-    fig.savefig(tmp, dpi=110)
-    plt.close(fig)
-    tmp.replace(path)
-    return path
+    return save_png(fig, path)
