@@ -314,14 +314,11 @@ class SelloffModel(Model):
             age = t - hear
             live = age >= 0
             f += np.where(live, extra * np.exp(-np.where(live, age, 0.0) / tau), 0.0)
-            if not np.all(live & (age > 5 * tau)):
+            if not np.all(~np.isfinite(hear) | (age > 5 * tau)):  # someone still attends
                 keep.append((hear, extra))
         self._attention = keep
-        self.inv.rate[:] = self.rate0 * f
+        self.inv.rate[:] = self.rate0 * f if keep else self.rate0
         np.cumsum(self.inv.rate, out=self.inv.cum)
-        if not keep:
-            self.inv.rate[:] = self.rate0
-            np.cumsum(self.inv.rate, out=self.inv.cum)
 
     def _apply_jevons(self, t):
         """Jevons readers who heard by time t shift their estimates."""
