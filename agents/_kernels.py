@@ -199,10 +199,12 @@ def _decide(ex, inv, mk, i, t, call_phase):
     if k == FUNDAMENTAL:
         # P_A threshold (fraction), P_B probability of taking liquidity, P_C position limit,
         # P_D doubt: a trader who has not heard the latest news and sees the price further than
-        # this (fraction) from its estimate suspects news it has missed and stays out
+        # this (fraction) from its estimate suspects news it has missed and stays out,
+        # P_E commitment: the limit grows by P_C for each P_E of mispricing (bigger
+        # mispricings draw more capital)
         v = np.exp(_view(inv, mk, i, s, t))
         thr = par[i, P_A]
-        lim = par[i, P_C]
+        lim = par[i, P_C] * (1.0 + abs(v / mid - 1.0) / par[i, P_E])
         nk = mk.jump.shape[0]
         if not (nk > 0 and inv.hear[nk - 1, i] <= t) and abs(v - mid) > par[i, P_D] * mid:
             _send(ex, inv, i, s, 1, 0, 0, 0, M_VALUE, t, 0)  # withdraw its order

@@ -45,6 +45,8 @@ class Fundamental:
     bias_sd: float = param(0.0015, 0.0, 0.5, doc="sd of the log bias of each estimate")
     doubt: float = param(0.05, 0.0, 10.0, doc="mispricing (fraction) at which a trader who "
                          "has not heard the latest news suspects it and stays out")
+    commitment: float = param(0.05, 1e-4, 10.0, doc="mispricing (fraction) per extra position "
+                              "limit: bigger mispricings draw more capital")
 
 
 @dataclass(frozen=True)
@@ -206,6 +208,7 @@ def build_investors(pop: Population, prices, market_value, rng, n_news: int = 0,
     par[sl[0], AK.P_B] = f.take_prob
     par[sl[0], AK.P_C] = f.position_limit * par[sl[0], AK.P_SIZE]
     par[sl[0], AK.P_D] = f.doubt
+    par[sl[0], AK.P_E] = f.commitment
     bias[sl[0]] = rng.normal(0.0, f.bias_sd, counts[0]) if counts[0] else 0.0
     par[sl[1], AK.P_SIZE] = shares_of(mo.notional)[sl[1]]
     par[sl[1], AK.P_A] = mo.threshold

@@ -56,6 +56,11 @@ CALIBRATION = {
     "dynamics.attention_hours": (6.0, "that attention lasts the session, fading by the next"),
     "dynamics.news_vol": (0.3, "news raises the uncertainty of the values it moves: Nvidia's "
                           "intraday volatility about doubles at first"),
+    "population.fundamental.commitment": (0.05, "not tuned to Nvidia: value traders commit "
+                                          "more capital to bigger mispricings (their limit "
+                                          "grows by one per 5% of mispricing); without it a "
+                                          "big shock left them all at their limits and trend "
+                                          "followers ran prices far from value"),
     "population.noise.dip_propensity": (0.05, "retail net bought ~0.6% of the day's dollar "
                                         "volume; with retail ~20% of volume that is ~3% net"),
 }
