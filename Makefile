@@ -15,8 +15,8 @@ $(STAMP): $(BIN)/python pyproject.toml
 	touch $(STAMP)
 
 demo: $(STAMP)
-	$(BIN)/selloff run deepseek --out out/deepseek-seed0
-	@echo "plot: out/deepseek-seed0/price_paths.png   summary: out/deepseek-seed0/summary.json"
+	$(BIN)/selloff run deepseek --seed 12 --out out/deepseek-seed12
+	@echo "plot: out/deepseek-seed12/price_paths.png   summary: out/deepseek-seed12/summary.json"
 
 engine-demo: $(STAMP)
 	$(BIN)/selloff demo --out out/demo
