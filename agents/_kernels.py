@@ -16,17 +16,23 @@ from numba import njit
 
 from market import compiled as X
 
-# Only leaf functions are inlined at numba-IR level: the IR inliner copies callees recursively,
-# and nested inlining made this module take minutes to compile. Calls between _nrt=False
-# functions cost no reference counting.
+# The loop's helpers are inlined by LLVM (`forceinline`), so a decision passes no arguments: a
+# call of `_decide` passed some 40 arrays, hundreds of words, by value. numba's own IR inliner
+# (`inline="always"`) would do the same at several times the compile time.
 HOT = dict(cache=True, _nrt=False)
-LEAF = dict(cache=True, _nrt=False, inline="always")
+LEAF = dict(cache=True, _nrt=False, forceinline=True)
 
 # investor kinds
 FUNDAMENTAL, MOMENTUM, NOISE, MAKER, LEVERAGED, PASSIVE = 0, 1, 2, 3, 4, 5
 KIND_NAMES = ("fundamental", "momentum", "noise", "market_maker", "leveraged", "passive")
 # motives (market.Motive)
-M_VALUE, M_MOMENTUM, M_NOISE, M_DIP, M_MM, M_FORCED, M_FLOW, M_NEWS = 1, 2, 3, 4, 5, 6, 7, 8
+# (numpy ints, not Python ints: numba types a Python-int constant by its value and compiles a
+# callee once per distinct constant; these keep `_send` to one compiled copy)
+(M_VALUE, M_MOMENTUM, M_NOISE, M_DIP, M_MM, M_FORCED, M_FLOW,
+ M_NEWS) = np.arange(1, 9, dtype=np.int64)
+# order sides and kinds (market.Side / market.OrderKind) and the investor's two order slots
+BUY, SELL, LIMIT, MARKET, CANCEL = np.array([1, -1, 0, 1, 2], dtype=np.int64)
+BID_SLOT, ASK_SLOT, NONE, NO_ID = np.array([0, 1, 0, -1], dtype=np.int64)
 
 # columns of Investors.par, by kind (documented in agents/population.py)
 P_SIZE, P_A, P_B, P_C, P_D, P_E = 0, 1, 2, 3, 4, 5
@@ -44,12 +50,15 @@ class Investors(NamedTuple):
     acct: np.ndarray  # int64[N] exchange account
     home: np.ndarray  # int64[N] the stock it trades, -1 for basket traders
     rate: np.ndarray  # float64[N] arrivals per second at activity 1
-    cum: np.ndarray  # float64[N] cumulative rates (for picking who arrives)
+    cum: np.ndarray  # float64[N] cumulative rates in `order` (for picking who arrives)
     par: np.ndarray  # float64[N, 6] kind parameters (agents/population.py)
     bias: np.ndarray  # float64[N] log bias of a fundamental trader's value estimate
     oid: np.ndarray  # int64[N, 2] live order ids (bid, ask), -1 none
     basket: np.ndarray  # float64[N, S] target weights of basket traders (leveraged, passive)
     hear: np.ndarray  # float64[K, N] time (s) at which the investor learns news k
+    order: np.ndarray  # int64[N] investors grouped by the stock they trade, basket traders last
+    gstart: np.ndarray  # int64[S + 2] where each group starts in `order` (and the end)
+    gw: np.ndarray  # float64[S + 1] work space: each group's activity-weighted rate this tick
 
 
 class Mkt(NamedTuple):
@@ -139,7 +148,7 @@ def seed_state(seed_words) -> np.ndarray:
 # ---------------------------------------------------------------------------------------------
 
 
-@njit(**HOT)
+@njit(**LEAF)
 def _mid(book, s, mk):
     """Mid in ticks from the book, the last mid when a side is empty."""
     b = X.best_bid(book, s)
@@ -149,7 +158,7 @@ def _mid(book, s, mk):
     return np.exp(mk.logp[s]), b, a
 
 
-@njit(**HOT)
+@njit(**LEAF)
 def _view(inv, mk, i, s, t):
     """Investor i's estimate of stock s's value (log ticks): the value less news not yet heard."""
     v = mk.logv[s] + inv.bias[i]
@@ -159,31 +168,34 @@ def _view(inv, mk, i, s, t):
     return v
 
 
-@njit(**HOT)
+@njit(**LEAF)
 def _send(ex, inv, i, s, side, kind, price, qty, motive, t, slot):
     """Cancel the investor's order in `slot` (if any), then send a new one; keep its id."""
     book, pool, acc, tape, rules, tob = ex
     old = inv.oid[i, slot]
     if old >= 0:
-        X.submit_one(book, pool, acc, tape, rules, tob, s, 1, 2, 0, 0, motive, inv.acct[i], t, old)
+        X.submit_now(book, pool, acc, tape, rules, s, BUY, CANCEL, NONE, NONE, motive,
+                     inv.acct[i], t, old)
         inv.oid[i, slot] = -1
-    if qty <= 0 or (kind != 1 and price < 1):  # a market order's price is ignored
+    if qty <= 0 or (kind != MARKET and price < 1):  # a market order's price is ignored
         return
-    st, oid = X.submit_one(book, pool, acc, tape, rules, tob, s, side, kind, price, qty, motive,
-                           inv.acct[i], t, -1)
-    if st == X.OK and kind == 0:
+    st, oid = X.submit_now(book, pool, acc, tape, rules, s, side, kind, price, qty, motive,
+                           inv.acct[i], t, NO_ID)
+    if st == X.OK and kind == LIMIT:
         inv.oid[i, slot] = oid
 
 
-@njit(**HOT)
+@njit(**LEAF)
 def _clip_price(book, s, p):
     lo = book.bs[s, 0] + 1
     hi = book.bs[s, 0] + book.bs[s, 2] - 2
     return min(max(p, lo), hi)
 
 
-@njit(**HOT)
+@njit(**LEAF)
 def _decide(ex, inv, mk, i, t, call_phase):
+    # Each branch chooses at most one order (a market maker two) and one call site sends it:
+    # `_send` and the exchange entry it calls are inlined here, once per call site.
     book = ex[0]
     acc = ex[2]
     k = inv.kind[i]
@@ -196,6 +208,13 @@ def _decide(ex, inv, mk, i, t, call_phase):
     mid, b, a = _mid(book, s, mk)
     pos = acc.shares[inv.acct[i], s]
     size = max(1, int(par[i, P_SIZE] * (0.5 + uniform(rs))))
+    go = False
+    side = BUY
+    kind = LIMIT
+    price = NONE
+    qty = NONE
+    motive = M_VALUE
+    slot = BID_SLOT
     if k == FUNDAMENTAL:
         # P_A threshold (fraction), P_B probability of taking liquidity, P_C position limit,
         # P_D doubt: a trader who has not heard the latest news and sees the price further than
@@ -207,27 +226,30 @@ def _decide(ex, inv, mk, i, t, call_phase):
         lim = par[i, P_C] * (1.0 + abs(v / mid - 1.0) / par[i, P_E])
         nk = mk.jump.shape[0]
         if not (nk > 0 and inv.hear[nk - 1, i] <= t) and abs(v - mid) > par[i, P_D] * mid:
-            _send(ex, inv, i, s, 1, 0, 0, 0, M_VALUE, t, 0)  # withdraw its order
-            return
-        heard_news = False
-        for q in range(mk.jump.shape[0]):
-            if inv.hear[q, i] <= t and t - inv.hear[q, i] < 3600.0:
-                heard_news = True
-        motive = M_NEWS if heard_news else M_VALUE
-        if v > mid * (1.0 + thr) and pos < lim:
-            n = int(size * min(4.0, (v / mid - 1.0) / thr))
-            take = uniform(rs) < par[i, P_B] and a > 0 and not call_phase
-            # in a call auction a limit at one's own reservation price is the natural order
-            # (all fill at the one auction price); in continuous trading, post inside
-            price = a if take else int(v * (1.0 - 0.5 * thr)) if call_phase else int(
-                min(v * (1.0 - 0.5 * thr), mid - 0.5))
-            _send(ex, inv, i, s, 1, 0, _clip_price(book, s, price), n, motive, t, 0)
-        elif v < mid * (1.0 - thr) and pos > -lim:
-            n = int(size * min(4.0, (1.0 - v / mid) / thr))
-            take = uniform(rs) < par[i, P_B] and b > 0 and not call_phase
-            price = b if take else int(v * (1.0 + 0.5 * thr) + 0.999) if call_phase else int(
-                max(v * (1.0 + 0.5 * thr), mid + 1.5))
-            _send(ex, inv, i, s, -1, 0, _clip_price(book, s, price), n, motive, t, 0)
+            go = True  # withdraw its order: a cancel and nothing new (qty 0)
+        else:
+            heard_news = False
+            for q in range(mk.jump.shape[0]):
+                if inv.hear[q, i] <= t and t - inv.hear[q, i] < 3600.0:
+                    heard_news = True
+            motive = M_NEWS if heard_news else M_VALUE
+            if v > mid * (1.0 + thr) and pos < lim:
+                go = True
+                qty = int(size * min(4.0, (v / mid - 1.0) / thr))
+                take = uniform(rs) < par[i, P_B] and a > 0 and not call_phase
+                # in a call auction a limit at one's own reservation price is the natural order
+                # (all fill at the one auction price); in continuous trading, post inside
+                p = a if take else int(v * (1.0 - 0.5 * thr)) if call_phase else int(
+                    min(v * (1.0 - 0.5 * thr), mid - 0.5))
+                price = _clip_price(book, s, p)
+            elif v < mid * (1.0 - thr) and pos > -lim:
+                go = True
+                side = SELL
+                qty = int(size * min(4.0, (1.0 - v / mid) / thr))
+                take = uniform(rs) < par[i, P_B] and b > 0 and not call_phase
+                p = b if take else int(v * (1.0 + 0.5 * thr) + 0.999) if call_phase else int(
+                    max(v * (1.0 + 0.5 * thr), mid + 1.5))
+                price = _clip_price(book, s, p)
     elif k == MOMENTUM:
         # P_A threshold on the trend signal (sds of the fast average), P_C position limit,
         # P_B weight on the slow average (horizon mix)
@@ -236,10 +258,14 @@ def _decide(ex, inv, mk, i, t, call_phase):
         sig = mk.ema_fast[s] * (1.0 - par[i, P_B]) + mk.ema_slow[s] * par[i, P_B]
         # in sds of the fast average's own noise: sd(EMA) = sd(r) * sqrt(alpha / 2)
         thr = par[i, P_A] * np.sqrt(mk.var_ref[s] * mk.cfg[C_FAST] * 0.5)
+        kind = MARKET
+        qty = size
+        motive = M_MOMENTUM
         if sig > thr and pos < par[i, P_C] and a > 0:
-            _send(ex, inv, i, s, 1, 1, 0, size, M_MOMENTUM, t, 0)
+            go = True
         elif sig < -thr and pos > -par[i, P_C] and b > 0:
-            _send(ex, inv, i, s, -1, 1, 0, size, M_MOMENTUM, t, 0)
+            go = True
+            side = SELL
     elif k == NOISE:
         # P_A probability of a market order, P_B mean distance of limits (in spreads of 10 bp),
         # P_C dip threshold (fractional fall from the previous close), P_D dip-buy propensity
@@ -249,16 +275,18 @@ def _decide(ex, inv, mk, i, t, call_phase):
         if fall > par[i, P_C]:
             pbuy = 0.5 + par[i, P_D] * 0.5
             motive = M_DIP
-        side = 1 if uniform(rs) < pbuy else -1
-        if motive == M_DIP and side == -1:
+        side = BUY if uniform(rs) < pbuy else SELL
+        if motive == M_DIP and side == SELL:
             motive = M_NOISE
-        if uniform(rs) < par[i, P_A] and not call_phase and (a > 0 if side == 1 else b > 0):
-            _send(ex, inv, i, s, side, 1, 0, size, motive, t, 0)
+        go = True
+        qty = size
+        if uniform(rs) < par[i, P_A] and not call_phase and (a > 0 if side == BUY else b > 0):
+            kind = MARKET
         else:
             unit = max(1.0, mid * 0.001)
             d = -np.log(1.0 - uniform(rs)) * par[i, P_B] * unit
-            price = int(mid - d) if side == 1 else int(mid + d + 0.999)
-            _send(ex, inv, i, s, side, 0, _clip_price(book, s, price), size, motive, t, 0)
+            p = int(mid - d) if side == BUY else int(mid + d + 0.999)
+            price = _clip_price(book, s, p)
     elif k == MAKER:
         # P_A half-spread (bp of mid), P_B widening per unit of excess volatility ratio,
         # P_C inventory limit (shares), P_D volatility ratio at which it withdraws
@@ -272,12 +300,18 @@ def _decide(ex, inv, mk, i, t, call_phase):
         if ask <= bid:
             ask = bid + 1
         qb = size if (pos < lim and not withdraw) else 0
-        qa = size if (pos > -lim and not withdraw) else 0
-        _send(ex, inv, i, s, 1, 0, _clip_price(book, s, bid), qb, M_MM, t, 0)
-        _send(ex, inv, i, s, -1, 0, _clip_price(book, s, ask), qa, M_MM, t, 1)
+        _send(ex, inv, i, s, BUY, LIMIT, _clip_price(book, s, bid), qb, M_MM, t, BID_SLOT)
+        go = True
+        side = SELL
+        price = _clip_price(book, s, ask)
+        qty = size if (pos > -lim and not withdraw) else 0
+        motive = M_MM
+        slot = ASK_SLOT
+    if go:
+        _send(ex, inv, i, s, side, kind, price, qty, motive, t, slot)
 
 
-@njit(**HOT)
+@njit(**LEAF)
 def _basket(ex, inv, mk, i, t, call_phase):
     """Leveraged funds (forced pro-rata sales past their leverage limit) and passive flows."""
     if call_phase:
@@ -286,7 +320,8 @@ def _basket(ex, inv, mk, i, t, call_phase):
     acc = ex[2]
     me = inv.acct[i]
     ns = mk.logv.size
-    if inv.kind[i] == LEVERAGED:
+    lev = inv.kind[i] == LEVERAGED
+    if lev:
         # P_A leverage limit (exposure / equity), P_B fraction of every holding sold when over
         equity = float(acc.cash[me])
         expo = 0.0
@@ -295,25 +330,26 @@ def _basket(ex, inv, mk, i, t, call_phase):
             equity += acc.shares[me, s] * px
             expo += abs(acc.shares[me, s]) * px
         over = equity <= 0.0 or expo > inv.par[i, P_A] * equity
-        if over and mk.cfg[C_FIRE_SALE] > 0:
-            for s in range(ns):
-                q = int(acc.shares[me, s] * inv.par[i, P_B])
-                if q > 0 and X.best_bid(book, s) > 0:
-                    _send(ex, inv, i, s, -1, 1, 0, q, M_FORCED, t, 0)
-    else:
-        # passive / sector ETF: P_SIZE shares of value-weighted flow per arrival; the sign of the
-        # flow follows mk.flow (scenario) plus noise (baseline creations and redemptions)
-        for s in range(ns):
+        if not (over and mk.cfg[C_FIRE_SALE] > 0):
+            return
+    for s in range(ns):
+        if lev:
+            q = int(acc.shares[me, s] * inv.par[i, P_B])
+            side = SELL
+            motive = M_FORCED
+        else:
+            # passive / sector ETF: P_SIZE shares of value-weighted flow per arrival; the sign
+            # of the flow follows mk.flow (scenario) plus noise (baseline creations and
+            # redemptions)
             w = inv.basket[i, s]
             if w <= 0.0:
                 continue
             f = mk.flow[s] + (uniform(mk.rng) - 0.5) * mk.cfg[C_FLOW]
             q = int(abs(f) * w * inv.par[i, P_SIZE] + 0.5)
-            if q > 0:
-                side = 1 if f > 0 else -1
-                if (side == 1 and X.best_ask(book, s) > 0) or (side == -1 and
-                                                                X.best_bid(book, s) > 0):
-                    _send(ex, inv, i, s, side, 1, 0, q, M_FLOW, t, 0)
+            side = BUY if f > 0 else SELL
+            motive = M_FLOW
+        if q > 0 and (X.best_ask(book, s) > 0 if side == BUY else X.best_bid(book, s) > 0):
+            _send(ex, inv, i, s, side, MARKET, NONE, q, motive, t, BID_SLOT)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -379,6 +415,8 @@ def run_ticks(book, pool, acc, tape, rules, tob, inv, mk, t0, n_ticks, call_phas
     """
     ex = (book, pool, acc, tape, rules, tob)
     n = inv.kind.size
+    ng = inv.gstart.size - 1
+    ns = mk.logv.size
     total = inv.cum[n - 1] if n > 0 else 0.0
     act_max = mk.cfg[C_ACT_MAX]
     gain = mk.cfg[C_ACT_GAIN]
@@ -386,31 +424,72 @@ def run_ticks(book, pool, acc, tape, rules, tob, inv, mk, t0, n_ticks, call_phas
         t = t0 + k if clock_moves else t0
         if not X.room_ok(book, pool, tape, 64 + 4 * int(total * act_max + 8)):
             return NEED_ROOM, k
+        X.advance_to(book, pool, acc, tape, rules, tob, t)  # orders below are sent at t
         if clock_moves:
             _values(mk, 1.0)
             if (t % 60) == 0:
                 _vol_states(mk, 60.0)
-        m = poisson(mk.rng, total * act_max)
+        # activity: trading in a stock picks up with its recent volatility (basket traders, the
+        # last group, at 1). Arrivals are Poisson with rate sum_i rate_i * activity of i's
+        # stock: draw how many, then for each a group by its weight and an investor within it
+        # by rate (no draws are thinned away).
+        lam = 0.0
+        glast = 0
+        for g in range(ng):
+            a = inv.gstart[g]
+            b = inv.gstart[g + 1]
+            if b == a:
+                inv.gw[g] = 0.0
+                continue
+            act = 1.0
+            if g < ns:
+                ratio = mk.var[g] / mk.var_ref[g]
+                act = min(act_max, 1.0 + gain * max(0.0, np.sqrt(ratio) - 1.0))
+            inv.gw[g] = (inv.cum[b - 1] - (inv.cum[a - 1] if a > 0 else 0.0)) * act
+            lam += inv.gw[g]
+            if inv.gw[g] > 0.0:
+                glast = g
+        m = poisson(mk.rng, lam)
         for _ in range(m):
-            u = uniform(mk.rng) * total
-            # binary search: first investor whose cumulative rate exceeds u
-            lo = 0
-            hi = n - 1
+            u = uniform(mk.rng) * lam
+            g = 0
+            while g < glast and (u >= inv.gw[g] or inv.gw[g] <= 0.0):
+                u -= inv.gw[g]
+                g += 1
+            lo = inv.gstart[g]
+            hi = inv.gstart[g + 1] - 1
+            base = inv.cum[lo - 1] if lo > 0 else 0.0
+            target = base + u * ((inv.cum[hi] - base) / inv.gw[g])
+            # binary search: first investor of the group whose cumulative rate exceeds target
             while lo < hi:
                 mid = (lo + hi) >> 1
-                if inv.cum[mid] > u:
+                if inv.cum[mid] > target:
                     hi = mid
                 else:
                     lo = mid + 1
-            i = lo
-            s = inv.home[i]
-            # activity: trading picks up with recent volatility (thinning of the max rate)
-            ratio = mk.var[s] / mk.var_ref[s] if s >= 0 else 1.0
-            act = min(act_max, 1.0 + gain * max(0.0, np.sqrt(ratio) - 1.0))
-            if uniform(mk.rng) * act_max >= act:
-                continue
+            i = inv.order[lo]
             counts[0] += 1
             _decide(ex, inv, mk, i, t, call_phase)
         if clock_moves:
             _observe(book, mk)
     return DONE, n_ticks
+
+
+@njit(**HOT)
+def cohort_totals(kind, cash, shares, prices, wealth0, out):
+    """Per investor kind: shares held (all stocks), cash and P&L since wealth0, into out[K, 3].
+
+    `cash` in cents and `prices` in dollars; out in shares and dollars. Investor i is account i.
+    """
+    out[:, :] = 0.0
+    for i in range(kind.size):
+        k = kind[i]
+        c = cash[i] / 100.0
+        held = 0
+        w = c
+        for s in range(prices.size):
+            held += shares[i, s]
+            w += shares[i, s] * prices[s]
+        out[k, 0] += held
+        out[k, 1] += c
+        out[k, 2] += w - wealth0[i]

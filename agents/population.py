@@ -248,10 +248,14 @@ def build_investors(pop: Population, prices, market_value, rng, n_news: int = 0,
     for j in range(start[5], start[6]):
         shares[j] = np.round(50 * pa.notional * basket / prices).astype(np.int64)
 
-    cum = np.cumsum(rate)
+    # investors grouped by the stock they trade, basket traders last: the compiled loop draws a
+    # group by its activity-weighted rate, then an investor within it by rate
+    group = np.where(home >= 0, home, ns)
+    order = np.argsort(group, kind="stable").astype(np.int64)
+    gstart = np.searchsorted(group[order], np.arange(ns + 2)).astype(np.int64)
     inv = AK.Investors(
-        kind=kind, acct=np.arange(n, dtype=np.int64), home=home, rate=rate, cum=cum, par=par,
-        bias=bias, oid=np.full((n, 2), -1, np.int64), basket=bask,
-        hear=np.zeros((n_news, n)),
+        kind=kind, acct=np.arange(n, dtype=np.int64), home=home, rate=rate,
+        cum=np.cumsum(rate[order]), par=par, bias=bias, oid=np.full((n, 2), -1, np.int64),
+        basket=bask, hear=np.zeros((n_news, n)), order=order, gstart=gstart, gw=np.zeros(ns + 1),
     )
     return World(inv, cash, shares, dict(zip(AK.KIND_NAMES, counts, strict=True)))

@@ -29,8 +29,11 @@ from . import _cache  # noqa: F401  (stamps every kernel cache with all kernel s
 # Kernels that allocate nothing are compiled without numba's reference counting (`_nrt=False`):
 # with it, every array handed to an inlined helper costs an atomic incref/decref pair inside the
 # hot loop, which measured ~3x slower (142 vs 51 ns an order on the benchmark stream).
+# Helpers are inlined by LLVM (`forceinline`: the function gets LLVM's alwaysinline), not by
+# numba's IR inliner (`inline="always"`), which re-runs numba's front end on every copy: the same
+# machine code at a fraction of the compile time. The matcher `_order` itself is one function.
 HOT = dict(cache=True, _nrt=False)
-INL = dict(cache=True, _nrt=False, inline="always")
+INL = dict(cache=True, _nrt=False, forceinline=True)
 
 # Order kinds and sides as plain ints inside kernels (see types.OrderKind / types.Side).
 LIMIT, MARKET, CANCEL, IOC = 0, 1, 2, 3
@@ -226,7 +229,7 @@ def _fill_maker(bs, lv, o, free, meta, c, L, m, f):
         lv[L, c + DEP] -= f
 
 
-@njit(**HOT)
+@njit(**INL)
 def _new_slot(bs, lv, o, free, meta, s, oid, trader, side, lvl, qty, motive):
     """Pop a free slot, fill its row and queue it at its level. The caller checked one is free."""
     meta[0] -= 1
@@ -318,7 +321,7 @@ def _band(cfg, rs, s):
     return r - w, r + w
 
 
-@njit(**HOT)
+@njit(**INL)
 def _clamp_to_band(bs, cfg, rs, s, side, lim):
     """Reprice a buy above the upper band (a sell below the lower band) to the band, LULD-style."""
     if cfg[LULD] == 0 or rs[s, REF] <= 0:
@@ -351,7 +354,17 @@ def _check_limit_state(bs, cfg, rs, s, t):
         rs[s, LIMIT_SINCE] = -1
 
 
-@njit(**HOT)
+# numba compiles a function once per distinct tuple of argument types, and a constant argument
+# (`submit_one(..., 1, 2, 0, ...)`) is typed by its value (Literal[int](1)): without a declared
+# signature every call site of the agents' loop compiled its own copy of the matcher, 18 in all
+# at about 15 s each (a cold start of over four minutes). One declared signature, one compile;
+# callers' int8 columns and constants convert to int64.
+_A1, _A2 = "int64[::1]", "int64[:, ::1]"
+ORDER_SIG = (f"({_A2}, {_A2}, {_A2}, {_A1}, {_A1}, {_A2}, {_A1}, {_A1}, {_A2}, {_A1}, {_A2}, "
+             + ", ".join(["int64"] * 9) + ")")
+
+
+@njit(ORDER_SIG, **HOT)
 def _order(bs, lv, o, free, meta, rows, tn, cash, shares, cfg, rs, s, side, kind, price, qty,
            motive, trader, t, cancel_id):
     """Process one validated order; return (status, order id).
@@ -762,3 +775,38 @@ def match_stream_kernel(book, pool, tape, ids, side, kind, price, qty, id_lo, id
         if rem > 0 and k == LIMIT:
             id_slot[d] = _new_slot(bs, lv, o, free, meta, 0, d, 0, sd, lim, rem, 0)
     return OK, n
+
+
+@njit(**HOT)
+def minute_bar(rows, n, last_close, bar, motive_volume):
+    """Fold fills 0..n of the tape into one minute's bars and volume by motive, per stock.
+
+    `bar[S, 6]` gets open, high, low, close, volume, trades (ticks, shares; a stock with no fill
+    gets last_close[s] four times and zeros); `motive_volume[S, M, 2]` adds each fill's shares at
+    (stock, buyer's motive, 0) and (stock, seller's motive, 1). Fills are in time order: a stock's
+    first fill opens its bar and its last closes it (the rule of exchange.bars_from_tape).
+    """
+    ns = bar.shape[0]
+    for s in range(ns):
+        bar[s, 0] = -1
+        bar[s, 4] = 0
+        bar[s, 5] = 0
+    for r in range(n):
+        s = rows[r, T_STOCK]
+        p = rows[r, T_PRICE]
+        q = rows[r, T_QTY]
+        if bar[s, 5] == 0:
+            bar[s, 0] = p
+            bar[s, 1] = p
+            bar[s, 2] = p
+        else:
+            bar[s, 1] = max(bar[s, 1], p)
+            bar[s, 2] = min(bar[s, 2], p)
+        bar[s, 3] = p
+        bar[s, 4] += q
+        bar[s, 5] += 1
+        motive_volume[s, rows[r, T_BMOT], 0] += q
+        motive_volume[s, rows[r, T_SMOT], 1] += q
+    for s in range(ns):
+        if bar[s, 5] == 0:
+            bar[s, 0] = bar[s, 1] = bar[s, 2] = bar[s, 3] = last_close[s]

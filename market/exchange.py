@@ -328,6 +328,18 @@ class Exchange:
         self._day_tape_start = 0
         return out
 
+    def drain_into_bar(self, last_close, bar, motive_volume) -> None:
+        """Empty the tape into one bar per stock instead of returning the fills (`drain`).
+
+        `bar[S, 6]` is overwritten with open, high, low, close, volume, trades (a stock with no
+        fill gets `last_close` as its four prices); `motive_volume[S, M, 2]` gains each fill's
+        shares under its buyer's (0) and seller's (1) motive. One compiled pass, no copy.
+        """
+        last = np.ascontiguousarray(last_close, np.int64)  # one compiled signature
+        K.minute_bar(self.tape.rows, int(self.tape.n[0]), last, bar, motive_volume)
+        self.tape.n[0] = 0
+        self._day_tape_start = 0
+
     def trades(self, start: int = 0) -> np.ndarray:
         """The tape from fill `start` on, as TAPE_DTYPE records."""
         return tape_records(self.tape, start)

@@ -791,3 +791,46 @@ def test_day_bars_equal_an_aggregation_of_the_tape():
         assert bars.shape[0] == 2 * 390
         for col in want.columns:
             assert bars[col].tolist() == want[col].tolist(), col
+
+
+def _bar_twin(tape, n_stocks, last_close, n_motives):
+    """Plain-Python twin of drain_into_bar: one bar and motive volumes per stock from fills."""
+    bar = np.zeros((n_stocks, 6), np.int64)
+    mv = np.zeros((n_stocks, n_motives, 2), np.int64)
+    for s in range(n_stocks):
+        mine = [f for f in tape if f["stock"] == s]
+        prices = [int(f["price"]) for f in mine]
+        if prices:
+            bar[s, :4] = prices[0], max(prices), min(prices), prices[-1]
+        else:
+            bar[s, :4] = last_close[s]
+        bar[s, 4] = sum(int(f["qty"]) for f in mine)
+        bar[s, 5] = len(mine)
+        for f in mine:
+            mv[s, f["buyer_motive"], 0] += f["qty"]
+            mv[s, f["seller_motive"], 1] += f["qty"]
+    return bar, mv
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, 1), st.sampled_from([BUY, SELL]), st.integers(-3, 3),
+                          st.integers(1, 12), st.sampled_from([LIMIT, LIMIT, MARKET]),
+                          st.integers(0, 8)), max_size=60))
+def test_drain_into_bar_equals_a_plain_aggregation_of_the_fills(rows):
+    ex = new_exchange()
+    for s, ref in enumerate(REFS):  # resting liquidity on both sides of both stocks
+        submit(ex, order(SELL, ref + 1, 5, trader=1, stock=s, motive=5),
+               order(BUY, ref - 1, 5, trader=2, stock=s, motive=5))
+    ex.drain_into_bar(np.array(REFS), np.zeros((2, 6), np.int64), np.zeros((2, 9, 2), np.int64))
+    for stock, side, off, qty, kind, motive in rows:
+        submit(ex, order(side, REFS[stock] + off, qty, kind, trader=3 + (side == SELL),
+                         stock=stock, motive=motive))
+    tape = ex.trades().copy()
+    last_close = np.array([9_990, 4_990])
+    bar = np.full((2, 6), 77, np.int64)  # overwritten whole
+    mv = np.ones((2, 9, 2), np.int64)  # added to
+    ex.drain_into_bar(last_close, bar, mv)
+    want_bar, want_mv = _bar_twin(tape, 2, last_close, 9)
+    np.testing.assert_array_equal(bar, want_bar)
+    np.testing.assert_array_equal(mv, want_mv + 1)
+    assert ex.trades().size == 0  # the tape is empty afterwards

@@ -93,6 +93,13 @@ def test_mesa_agents_are_views_on_the_arrays(day_run):
     pnl = df[[f"{k}_pnl" for k in AK.KIND_NAMES]].iloc[-1].sum()
     assert pnl == pytest.approx(total_pnl, rel=1e-9, abs=1e-3)
     assert df["market_maker_shares"].iloc[0] != df["market_maker_shares"].iloc[-1]
+    # the compiled cohort totals against a plain numpy aggregation
+    kinds, k = m.inv.kind, len(AK.KIND_NAMES)
+    cash = m.exchange.cash[:n] / 100
+    wealth = cash + m.exchange.shares[:n] @ m.last_prices()
+    want = np.stack([np.bincount(kinds, weights=w, minlength=k) for w in
+                     (m.exchange.shares[:n].sum(axis=1), cash, wealth - m.wealth0)], axis=1)
+    np.testing.assert_allclose(m.cohorts(), want, rtol=1e-12, atol=1e-6)
 
 
 def _fingerprint(seed: int) -> str:
