@@ -19,8 +19,9 @@ from market import compiled as X
 # The loop's helpers are inlined by LLVM (`forceinline`), so a decision passes no arguments: a
 # call of `_decide` passed some 40 arrays, hundreds of words, by value. numba's own IR inliner
 # (`inline="always"`) would do the same at several times the compile time.
-HOT = dict(cache=True, _nrt=False)
-LEAF = dict(cache=True, _nrt=False, forceinline=True)
+ENTRY = dict(cache=True, _nrt=False)  # called from Python
+HOT = dict(ENTRY, no_cpython_wrapper=True, no_cfunc_wrapper=True)
+LEAF = dict(HOT, forceinline=True)
 
 # investor kinds
 FUNDAMENTAL, MOMENTUM, NOISE, MAKER, LEVERAGED, PASSIVE = 0, 1, 2, 3, 4, 5
@@ -170,17 +171,22 @@ def _view(inv, mk, i, s, t):
 
 @njit(**LEAF)
 def _send(ex, inv, i, s, side, kind, price, qty, motive, t, slot):
-    """Cancel the investor's order in `slot` (if any), then send a new one; keep its id."""
+    """Cancel the investor's order in `slot` (if any), then send a new one; keep its id.
+
+    The exchange's clock is at t already (run_ticks advances it once a tick).
+    """
     book, pool, acc, tape, rules, tob = ex
+    bs, lv, o, free, meta = book.bs, book.lv, pool.o, pool.free, pool.meta
+    rows, tn, cash, shares, cfg, rs = tape.rows, tape.n, acc.cash, acc.shares, rules.cfg, rules.rs
     old = inv.oid[i, slot]
     if old >= 0:
-        X.submit_now(book, pool, acc, tape, rules, s, BUY, CANCEL, NONE, NONE, motive,
-                     inv.acct[i], t, old)
+        X.order_arrays(bs, lv, o, free, meta, rows, tn, cash, shares, cfg, rs, s, BUY, CANCEL,
+                       NONE, NONE, motive, inv.acct[i], t, old)
         inv.oid[i, slot] = -1
     if qty <= 0 or (kind != MARKET and price < 1):  # a market order's price is ignored
         return
-    st, oid = X.submit_now(book, pool, acc, tape, rules, s, side, kind, price, qty, motive,
-                           inv.acct[i], t, NO_ID)
+    st, oid = X.order_arrays(bs, lv, o, free, meta, rows, tn, cash, shares, cfg, rs, s, side,
+                             kind, price, qty, motive, inv.acct[i], t, NO_ID)
     if st == X.OK and kind == LIMIT:
         inv.oid[i, slot] = oid
 
@@ -403,7 +409,7 @@ def _observe(book, mk):
         mk.var[s] += av * (r * r - mk.var[s])
 
 
-@njit(**HOT)
+@njit(**ENTRY)
 def run_ticks(book, pool, acc, tape, rules, tob, inv, mk, t0, n_ticks, call_phase, clock_moves,
               counts):
     """Run n_ticks one-second ticks from time t0 (seconds since the first open).
@@ -424,7 +430,10 @@ def run_ticks(book, pool, acc, tape, rules, tob, inv, mk, t0, n_ticks, call_phas
         t = t0 + k if clock_moves else t0
         if not X.room_ok(book, pool, tape, 64 + 4 * int(total * act_max + 8)):
             return NEED_ROOM, k
-        X.advance_to(book, pool, acc, tape, rules, tob, t)  # orders below are sent at t
+        if t > rules.clock[X.C_NOW]:  # the orders of this tick are sent at t
+            X.advance_arrays(book.bs, book.lv, pool.o, pool.free, pool.meta, tape.rows, tape.n,
+                             acc.cash, acc.shares, rules.cfg, rules.rs, rules.ring, rules.clock,
+                             t, tob, rules.scratch)
         if clock_moves:
             _values(mk, 1.0)
             if (t % 60) == 0:
@@ -475,7 +484,7 @@ def run_ticks(book, pool, acc, tape, rules, tob, inv, mk, t0, n_ticks, call_phas
     return DONE, n_ticks
 
 
-@njit(**HOT)
+@njit(**ENTRY)
 def cohort_totals(kind, cash, shares, prices, wealth0, out):
     """Per investor kind: shares held (all stocks), cash and P&L since wealth0, into out[K, 3].
 

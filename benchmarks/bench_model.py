@@ -47,9 +47,7 @@ if warm:  # load or compile every kernel on a small world; not timed
         "days=1", 'tickers=["NVDA","MSFT"]', "population.noise.count=100",
         "population.fundamental.count=50", "population.momentum.count=20",
         "population.leveraged.count=2", "population.passive.count=1"])
-    w = SelloffModel(small, seed=1)
-    for _ in range(3):
-        w.step()
+    w = SelloffModel(small, seed=1).run()  # a whole day: the close's kernels too
     del w
 sc = apply_overrides(get_scenario("baseline"), [f"days={days}"])
 t = time.perf_counter()
@@ -91,9 +89,8 @@ def abides_day() -> dict:
 
     sc = get_scenario("abides_rmsc04")
     t = time.perf_counter()
-    w = SelloffModel(sc, seed=1)  # warm-up: compile or load the kernels; not timed
-    for _ in range(3):
-        w.step()
+    # warm-up: compile or load every kernel a day uses (the close's too); not timed
+    SelloffModel(sc, seed=1).run()
     warm_s = time.perf_counter() - t
     t = time.perf_counter()
     m = SelloffModel(sc, seed=0)

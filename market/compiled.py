@@ -1,9 +1,12 @@
 """The exchange's face for compiled callers: what the agents' numba loop calls, order by order.
 
 A caller compiled with `@njit(cache=True, _nrt=False)` passes the Exchange's state tuples
-(`ex.book, ex.pool, ex.acc, ex.tape, ex.kr`) straight through, at no reference-counting cost.
-`submit_one` = `advance_to` + `submit_now`; a caller sending many orders at one time advances
-once and calls `submit_now` per order, which LLVM inlines to a single call of the matcher.
+(`ex.book, ex.pool, ex.acc, ex.tape, ex.kr`) straight through, at no reference-counting cost:
+`submit_one` processes one order at time t. A caller sending many orders unpacks the tuples'
+arrays once (in the order of `ARRAYS`), brings the clock to t with `advance_arrays` when
+t > clock[C_NOW], then calls `order_arrays` for each order at that time. These two are the
+kernels themselves, not wrappers: every wrapper is one more function for numba to compile and
+one more copy of the matcher for LLVM to optimise.
 Before a batch of calls it must guarantee room: `room_ok` says whether the tape and the pool can
 take `n_orders` more orders; if not, return to Python, let the Exchange grow them, and resume.
 """
@@ -12,36 +15,24 @@ from numba import njit
 
 from . import _kernels as K
 
-__all__ = ["submit_one", "advance_to", "submit_now", "room_ok", "best_bid", "best_ask", "OK",
-           "OFF_GRID"]
+__all__ = ["submit_one", "advance_arrays", "order_arrays", "ARRAYS", "C_NOW", "room_ok",
+           "best_bid", "best_ask", "OK", "OFF_GRID"]
 
 OK = K.OK
 OFF_GRID = K.OFF_GRID
+C_NOW = K.C_NOW
+
+#: the state arrays both take first, in this order (then advance_arrays: ring, clock, t, tob,
+#: scratch; order_arrays: stock, side, kind, price, qty, motive, trader, t, cancel_id)
+ARRAYS = ("book.bs", "book.lv", "pool.o", "pool.free", "pool.meta", "tape.rows", "tape.n",
+          "acc.cash", "acc.shares", "rules.cfg", "rules.rs")
+#: bring the clock to t, second by second: timers, top of book (`tob`), LULD references
+advance_arrays = K._advance
+#: process one validated order at the clock's time t; return (status, order id)
+order_arrays = K._order
 
 
-@njit(**K.INL)
-def advance_to(book, pool, acc, tape, rules, tob, t):
-    """Bring the exchange's clock to time t (seconds): timers, top of book, LULD references.
-
-    `tob` is the Exchange's top-of-book array (`ex.tob`), filled as the clock moves. A caller
-    that sends many orders at one time calls this once, then `submit_now` for each order.
-    """
-    if t > rules.clock[K.C_NOW]:
-        K._advance(book.bs, book.lv, pool.o, pool.free, pool.meta, tape.rows, tape.n, acc.cash,
-                   acc.shares, rules.cfg, rules.rs, rules.ring, rules.clock, t, tob, rules.scratch)
-
-
-@njit(**K.INL)
-def submit_now(book, pool, acc, tape, rules, stock, side, kind, price, qty, motive, trader, t,
-               cancel_id):
-    """Process one order at the exchange's time t, which `advance_to` has reached; return
-    (status, order id). The matcher is one compiled function (`_order`), called here."""
-    return K._order(book.bs, book.lv, pool.o, pool.free, pool.meta, tape.rows, tape.n, acc.cash,
-                    acc.shares, rules.cfg, rules.rs, stock, side, kind, price, qty, motive, trader,
-                    t, cancel_id)
-
-
-@njit(**K.HOT)
+@njit(**K.ENTRY)
 def submit_one(book, pool, acc, tape, rules, tob, stock, side, kind, price, qty, motive, trader, t,
                cancel_id):
     """Process one order at time t (seconds; >= the exchange clock); return (status, order id).
@@ -49,9 +40,12 @@ def submit_one(book, pool, acc, tape, rules, tob, stock, side, kind, price, qty,
     Same semantics as one row of `Exchange.submit`; the caller has checked `room_ok`. A status
     of OFF_GRID means the limit price lies outside the stock's level window: nothing happened.
     """
-    advance_to(book, pool, acc, tape, rules, tob, t)
-    return submit_now(book, pool, acc, tape, rules, stock, side, kind, price, qty, motive, trader,
-                      t, cancel_id)
+    if t > rules.clock[K.C_NOW]:
+        K._advance(book.bs, book.lv, pool.o, pool.free, pool.meta, tape.rows, tape.n, acc.cash,
+                   acc.shares, rules.cfg, rules.rs, rules.ring, rules.clock, t, tob, rules.scratch)
+    return K._order(book.bs, book.lv, pool.o, pool.free, pool.meta, tape.rows, tape.n, acc.cash,
+                    acc.shares, rules.cfg, rules.rs, stock, side, kind, price, qty, motive, trader,
+                    t, cancel_id)
 
 
 @njit(**K.INL)

@@ -834,3 +834,24 @@ def test_drain_into_bar_equals_a_plain_aggregation_of_the_fills(rows):
     np.testing.assert_array_equal(bar, want_bar)
     np.testing.assert_array_equal(mv, want_mv + 1)
     assert ex.trades().size == 0  # the tape is empty afterwards
+
+
+@settings(max_examples=25, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, 1), st.sampled_from([BUY, SELL]), st.integers(-8, 8),
+                          st.integers(1, 9)), min_size=1, max_size=50))
+def test_cancel_all_equals_a_cancel_for_each_live_order(rows):
+    a, b = new_exchange(), new_exchange()
+    for ex in (a, b):
+        for stock, side, off, qty in rows:
+            submit(ex, order(side, REFS[stock] + off, qty, trader=3 + (side == SELL), stock=stock))
+    # reference: the public batch path, one CANCEL row per live order in slot order
+    live = np.flatnonzero(b.pool.o[:, K.QTY] > 0)
+    if live.size:
+        submit(b, *[cancel(int(b.pool.o[s, K.OID]), stock=int(b.pool.o[s, K.STOCK]))
+                    for s in live])
+    assert a.cancel_all() == live.size
+    for x, y in ((a.book.bs, b.book.bs), (a.book.lv, b.book.lv), (a.pool.o, b.pool.o),
+                 (a.pool.free, b.pool.free), (a.pool.meta, b.pool.meta)):
+        np.testing.assert_array_equal(x, y)
+    assert (a.book.bs[:, K.NBID] == 0).all() and (a.book.bs[:, K.NASK] == 0).all()
+    check_book(a)
