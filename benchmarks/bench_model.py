@@ -7,7 +7,7 @@
     the same workload, a quoted constant (ABIDES is not run here).
 (b) The full world: the baseline scenario (19 stocks, default population of about 9,700
     investors), 5 days, in a fresh subprocess so that peak memory is the run's own; a short
-    warm-up on a small world precedes the timed run in the same process.
+    warm-up day on a small world precedes the timed run in the same process.
 (c) Start-up: a fresh process running a 1-day baseline with an empty numba cache (everything
     compiles) and again with the cache filled by that run (cache load only).
 
@@ -130,8 +130,8 @@ def main() -> None:
     if wd is not None:
         print_world(wd)
     if cold is None:
-        print("(c) start-up: skipped (--quick, --no-cold or --only; an empty cache compiles for "
-              "minutes)")
+        print("(c) start-up: skipped (--quick, --no-cold or --only; it compiles everything in a "
+              "fresh cache, about 20 s)")
         return
     print_startup(cold, warm)
 

@@ -166,6 +166,7 @@ class SelloffModel(Model):
         self._attention = []  # (hear times, extra rate per investor) of news still in mind
         self.rate0 = self.inv.rate.copy()
         self.mm_par0 = self.inv.par[self.inv.kind == AK.MAKER].copy()
+        self._withdrawals = []  # (token, (size factor, spread factor)) in force
         self.day = -1
         self.minute = 0
         total_minutes = scenario.days * MINUTES
@@ -236,16 +237,25 @@ class SelloffModel(Model):
                 self._timed.append((g + eff.duration_min,
                                     lambda add=add: self.mk.flow.__isub__(add)))
             if eff.liquidity is not None and self.scenario.channels.liquidity:
-                size_f, spread_f = eff.liquidity
-                mm = np.flatnonzero(self.inv.kind == AK.MAKER)
-                par = self.inv.par
-                par[mm, AK.P_SIZE] = np.maximum(1.0, np.round(par[mm, AK.P_SIZE] * size_f))
-                par[mm, AK.P_A] *= spread_f
+                token = object()  # this withdrawal, among any that overlap it
+                self._withdrawals.append((token, eff.liquidity))
+                self._set_maker_quotes()
 
-                def undo(mm=mm):
-                    self.inv.par[mm] = self.mm_par0
+                def undo(token=token):
+                    self._withdrawals = [w for w in self._withdrawals if w[0] is not token]
+                    self._set_maker_quotes()
 
                 self._timed.append((g + eff.duration_min, undo))
+
+    def _set_maker_quotes(self):
+        """Market makers' size and half-spread: their defaults under every liquidity withdrawal
+        in force, applied in the order they began (one ending leaves the others in force)."""
+        mm = np.flatnonzero(self.inv.kind == AK.MAKER)
+        par = self.inv.par
+        par[mm] = self.mm_par0
+        for _token, (size_f, spread_f) in self._withdrawals:
+            par[mm, AK.P_SIZE] = np.maximum(1.0, np.round(par[mm, AK.P_SIZE] * size_f))
+            par[mm, AK.P_A] *= spread_f
 
     def _hear_times(self, sh, t):
         """When each investor hears news `sh` fired at time t (seconds)."""

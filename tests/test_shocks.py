@@ -203,6 +203,23 @@ def test_liquidity_withdrawal_thins_quotes_for_its_duration_only():
     assert np.array_equal(off.inv.par[mm, 0], size0)
 
 
+def test_overlapping_liquidity_withdrawals_end_one_at_a_time():
+    first = LiquidityWithdrawal(name="a", day=1, minute=10, duration_min=20, size_factor=0.5,
+                                spread_factor=2.0)
+    second = LiquidityWithdrawal(name="b", day=1, minute=20, duration_min=30, size_factor=0.5,
+                                 spread_factor=3.0)
+    m = SelloffModel(world(first, second))
+    mm = m.inv.kind == 3
+    size0, half0 = m.inv.par[mm, 0].copy(), m.inv.par[mm, 1].copy()
+    run_to(m, 1, 21)  # both in force
+    assert np.allclose(m.inv.par[mm, 1], half0 * 6)
+    run_to(m, 1, 31)  # the first has ended, the second has not
+    assert np.allclose(m.inv.par[mm, 1], half0 * 3)
+    assert np.array_equal(m.inv.par[mm, 0], np.maximum(1, np.round(size0 * 0.5)))
+    run_to(m, 1, 51)  # both over
+    assert np.array_equal(m.inv.par[mm, 0], size0) and np.array_equal(m.inv.par[mm, 1], half0)
+
+
 def test_fund_flow_sells_the_sector_for_its_duration():
     sh = FundFlow(name="f", day=1, minute=0, duration_min=120, sector="semiconductors",
                   intensity=-3.0)
