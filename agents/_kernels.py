@@ -502,3 +502,35 @@ def cohort_totals(kind, cash, shares, prices, wealth0, out):
         out[k, 0] += held
         out[k, 1] += c
         out[k, 2] += w - wealth0[i]
+
+
+@njit(**ENTRY)
+def attention_rates(rate0, hear, extra, t, tau, order, rate, cum, live):
+    """Trading rates at time t under news still in mind; cumulative rates in `order`.
+
+    rate_i = rate0_i * (1 + sum_k extra[k, i] * exp(-(t - hear[k, i]) / tau)) over the news k
+    investor i has heard by t. live[k] = 1 while someone may still attend news k (heard, and
+    less than 5 tau ago, or not heard yet); when no news is live, rate = rate0.
+    """
+    nk, n = hear.shape
+    any_live = False
+    for k in range(nk):
+        live[k] = 0
+        for i in range(n):
+            h = hear[k, i]
+            if np.isfinite(h) and not (t - h > 5.0 * tau):
+                live[k] = 1
+                any_live = True
+                break
+    for i in range(n):
+        f = 1.0
+        if any_live:
+            for k in range(nk):
+                age = t - hear[k, i]
+                if age >= 0:
+                    f += extra[k, i] * np.exp(-age / tau)
+        rate[i] = rate0[i] * f
+    c = 0.0
+    for j in range(n):
+        c += rate[order[j]]
+        cum[j] = c

@@ -317,21 +317,17 @@ class SelloffModel(Model):
         self.inv = self.inv._replace(hear=np.vstack([self.inv.hear, hear[None, :]]))
 
     def _attend(self, t):
-        """Trading rates at time t: 1 + extra x exp(-(t - heard) / attention time) after news."""
+        """Trading rates at time t: 1 + extra x exp(-(t - heard) / attention time) after news
+        (one compiled pass; news nobody still attends is dropped)."""
         if not self._attention:
             return
+        hear = np.stack([h for h, _ in self._attention])
+        extra = np.stack([x for _, x in self._attention])
+        live = np.zeros(len(self._attention), np.int64)
         tau = self.scenario.dynamics.attention_hours * 3600.0
-        f = np.ones(self.rate0.size)
-        keep = []
-        for hear, extra in self._attention:
-            age = t - hear
-            live = age >= 0
-            f += np.where(live, extra * np.exp(-np.where(live, age, 0.0) / tau), 0.0)
-            if not np.all(~np.isfinite(hear) | (age > 5 * tau)):  # someone still attends
-                keep.append((hear, extra))
-        self._attention = keep
-        self.inv.rate[:] = self.rate0 * f if keep else self.rate0
-        np.cumsum(self.inv.rate[self.inv.order], out=self.inv.cum)
+        AK.attention_rates(self.rate0, hear, extra, float(t), tau, self.inv.order, self.inv.rate,
+                           self.inv.cum, live)
+        self._attention = [a for a, keep in zip(self._attention, live, strict=True) if keep]
 
     def _apply_jevons(self, t):
         """Jevons readers who heard by time t shift their estimates."""

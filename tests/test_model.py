@@ -7,6 +7,8 @@ import sys
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from agents import _kernels as AK
 from agents.params import apply_overrides
@@ -150,3 +152,29 @@ def test_abides_rmsc04_population_runs_a_day():
     m.run()
     assert m.bars[:, 0, 5].sum() > 1000  # trades happened
     assert m.daily[0, 0, 3] > 0
+
+
+@settings(max_examples=30, deadline=None)
+@given(st.integers(1, 4), st.integers(1, 40), st.floats(-2e4, 6e4), st.integers(0, 2**32 - 1))
+def test_attention_rates_equal_a_numpy_twin(n_news, n, t, seed):
+    rng = np.random.default_rng(seed)
+    hear = rng.uniform(-1e4, 3e4, (n_news, n))
+    hear[rng.random((n_news, n)) < 0.2] = np.inf  # never hears
+    extra = rng.uniform(0, 5, (n_news, n))
+    rate0 = rng.uniform(0.001, 0.2, n)
+    order = rng.permutation(n).astype(np.int64)
+    tau = 6 * 3600.0
+    rate, cum, live = np.zeros(n), np.zeros(n), np.zeros(n_news, np.int64)
+    AK.attention_rates(rate0, hear, extra, t, tau, order, rate, cum, live)
+    # twin: the plain numpy formula
+    f = np.ones(n)
+    for k in range(n_news):
+        age = t - hear[k]
+        on = age >= 0
+        f += np.where(on, extra[k] * np.exp(-np.where(on, age, 0.0) / tau), 0.0)
+    want_live = [bool(np.any(np.isfinite(hear[k]) & ~(t - hear[k] > 5 * tau)))
+                 for k in range(n_news)]
+    want_rate = rate0 * f if any(want_live) else rate0
+    assert live.astype(bool).tolist() == want_live
+    np.testing.assert_allclose(rate, want_rate, rtol=1e-14)
+    np.testing.assert_allclose(cum, np.cumsum(want_rate[order]), rtol=1e-12)
