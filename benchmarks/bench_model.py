@@ -35,6 +35,22 @@ ABIDES_RMSC04_DAY_S = 107.0
 WORLD = r"""
 import json, resource, sys, time
 t_start = time.perf_counter()
+from numba.core import event
+
+class CompileTimes(event.Listener):  # seconds spent compiling each kernel, callees excluded
+    def __init__(self):
+        self.stack, self.own = [], {}
+    def on_start(self, ev):
+        self.stack.append([ev.data["dispatcher"].py_func.__qualname__, time.perf_counter(), 0.0])
+    def on_end(self, ev):
+        name, t0, inner = self.stack.pop()
+        dt = time.perf_counter() - t0
+        if self.stack:
+            self.stack[-1][2] += dt
+        self.own[name] = self.own.get(name, 0.0) + dt - inner
+
+compile_times = CompileTimes()
+event.register("numba:compile", compile_times)
 from market._cache import project_stamp
 stamp0 = project_stamp()
 from agents.params import apply_overrides
@@ -64,6 +80,7 @@ print(json.dumps({
     "total_s": time.perf_counter() - t_start,
     "maxrss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0,
     "stamp_start": stamp0, "stamp_end": project_stamp(),
+    "compile_s": sorted(compile_times.own.items(), key=lambda kv: -kv[1]),
 }))
 """
 
@@ -175,6 +192,11 @@ def print_startup(cold: dict, warm: dict) -> None:
     print(f"    {what} a cold start: {compile_s:.0f} s of {cold['process_s']:.0f} s ({share:.0%}) "
           f"is compiling; with the cache warm a 1-day world takes {warm['process_s']:.0f} s in "
           "all.")
+    own = cold["compile_s"]
+    total = sum(s for _, s in own)
+    top = ", ".join(f"{name} {s:.1f} s" for name, s in own[:4])
+    print(f"    compiling, by kernel (own time, callees excluded): {top}; {len(own) - 4} more "
+          f"share the other {total - sum(s for _, s in own[:4]):.1f} s")
     stamps = {cold["stamp_start"], cold["stamp_end"], warm["stamp_start"], warm["stamp_end"]}
     if len(stamps) > 1:
         print("    WARNING: kernel sources (market/, agents/) changed during these runs, so the "

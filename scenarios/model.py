@@ -184,7 +184,7 @@ class SelloffModel(Model):
         reporters = {t: (lambda m, j=j: m._last[j]) for j, t in enumerate(self.tickers)}
         for k, kind in enumerate(AK.KIND_NAMES):  # per cohort: shares held, cash, P&L (dollars)
             for c, col in enumerate(("shares", "cash", "pnl")):
-                reporters[f"{kind}_{col}"] = lambda m, k=k, c=c: m._cohorts[k, c]
+                reporters[f"{kind}_{col}"] = lambda m, k=k, c=c: m._cohorts[k][c]
         self.datacollector = DataCollector(
             model_reporters=reporters,
             agenttype_reporters=({Investor: {"wealth": "wealth", "position": "position"}}
@@ -404,8 +404,9 @@ class SelloffModel(Model):
         else:
             self._collect_minute()
             self.minute += 1
-        self._last = self.last_prices()
-        self._cohorts = self.cohorts()
+        # Python floats: the DataCollector deep-copies every value it stores
+        self._last = self.last_prices().tolist()
+        self._cohorts = self.cohorts().tolist()
         self.datacollector.collect(self)
 
     def cohorts(self) -> np.ndarray:
