@@ -151,9 +151,16 @@ class SelloffModel(Model):
 
         self.collect_agents = collect_agents
         Investor.create_agents(self, n, list(range(n)))
-        self.firms = {t: make_firm(self, t, uni.roles[i], uni.revenue_bn[i], uni.ai_share[i],
-                                   uni.capex_2025_bn[i])
-                      for t, i in zip(self.tickers, idx, strict=True)}
+        # a firm agent per traded stock, and per firm a shock speaks for (a hyperscaler's capex
+        # guidance moves its suppliers through the supply network whether or not its own stock
+        # is in this world)
+        named = [sh.firm for sh in scenario.shocks
+                 if getattr(sh, "firm", None) and sh.firm not in self.tickers]
+        self.firms = {}
+        for t in [*self.tickers, *dict.fromkeys(named)]:
+            i = uni.index(t)
+            self.firms[t] = make_firm(self, t, uni.roles[i], uni.revenue_bn[i], uni.ai_share[i],
+                                      uni.capex_2025_bn[i])
         # shocks by (day, minute); -1 fires before the open
         self.schedule = {}
         for sh in scenario.shocks:

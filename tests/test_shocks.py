@@ -203,6 +203,19 @@ def test_liquidity_withdrawal_thins_quotes_for_its_duration_only():
     assert np.array_equal(off.inv.par[mm, 0], size0)
 
 
+def test_a_firm_whose_stock_is_not_traded_can_still_guide():
+    sh = CapexGuidance(name="c", day=1, minute=-1, firm="META", capex_bn=80.0, expected_bn=62.5)
+    m = SelloffModel(world(sh))
+    none = SelloffModel(world())
+    assert "META" not in m.tickers and "META" in m.firms and "META" not in none.firms
+    run_to(m, 1, 1)
+    run_to(none, 1, 1)
+    assert m.firms["META"].capex_bn == 80.0
+    # the surprise reaches Meta's suppliers among the traded stocks (same value noise in both)
+    nvda = m.tickers.index("NVDA")
+    assert m.mk.logv[nvda] > none.mk.logv[nvda]
+
+
 def test_overlapping_liquidity_withdrawals_end_one_at_a_time():
     first = LiquidityWithdrawal(name="a", day=1, minute=10, duration_min=20, size_factor=0.5,
                                 spread_factor=2.0)
