@@ -1,13 +1,20 @@
 # The two commands a new user runs: `make demo` and `make test`. Both build .venv when missing.
+# PY picks the interpreter (python3.11 is the floor; python3.12 and python3.13 get Mesa 3.5); a
+# pyenv version that is installed but not selected is found under ~/.pyenv/versions. Each Python
+# gets a virtual environment of its own (.venv for the default).
 PY ?= python3
-VENV := .venv
+PY_EXE := $(shell $(PY) -c 'import sys; print(sys.executable)' 2>/dev/null || \
+	ls -d $$HOME/.pyenv/versions/$(patsubst python%,%,$(PY))*/bin/$(PY) 2>/dev/null | tail -n 1)
+VENV ?= $(if $(filter python3,$(PY)),.venv,.venv-$(PY))
+PYTEST_ARGS ?=
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo engine-demo test bench lint clean
+.PHONY: demo engine-demo test bench lint clean py-exe
 
 $(BIN)/python:
-	$(PY) -m venv $(VENV)
+	@test -n "$(PY_EXE)" || { echo "make: no interpreter for PY=$(PY)"; exit 2; }
+	$(PY_EXE) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 
 $(STAMP): $(BIN)/python pyproject.toml
@@ -22,7 +29,7 @@ engine-demo: $(STAMP)
 	$(BIN)/selloff demo --out out/demo
 
 test: $(STAMP)
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_engine.py
@@ -30,5 +37,8 @@ bench: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check .
 
+py-exe:  # the interpreter PY resolves to (exit 2 if none)
+	@test -n "$(PY_EXE)" && $(PY_EXE) -c 'import sys; print(sys.executable)' || exit 2
+
 clean:
-	rm -rf $(VENV) out .pytest_cache
+	rm -rf .venv .venv-python3* out .pytest_cache

@@ -76,8 +76,10 @@ class SelloffModel(Model):
 
     def __init__(self, scenario, seed: int | None = None, *, collect_agents: bool = False):
         seed = scenario.seed if seed is None else int(seed)
-        super().__init__(seed=seed)
-        self.scenario = scenario
+        # rng, not seed: Mesa 3.5 deprecates seed=, and on Mesa 3.3 an int rng seeds the same
+        # numpy and stdlib generators as seed= does (same draws, same bytes).
+        super().__init__(rng=seed)
+        self.spec = scenario
         uni = load_universe()
         idx = [uni.tickers.index(t) for t in scenario.tickers]
         self.universe = uni
@@ -243,7 +245,7 @@ class SelloffModel(Model):
                 self.mk.flow[:] += add
                 self._timed.append((g + eff.duration_min,
                                     lambda add=add: self.mk.flow.__isub__(add)))
-            if eff.liquidity is not None and self.scenario.channels.liquidity:
+            if eff.liquidity is not None and self.spec.channels.liquidity:
                 token = object()  # this withdrawal, among any that overlap it
                 self._withdrawals.append((token, eff.liquidity))
                 self._set_maker_quotes()
@@ -267,7 +269,7 @@ class SelloffModel(Model):
     def _hear_times(self, sh, t):
         """When each investor hears news `sh` fired at time t (seconds)."""
         n = self.inv.kind.size
-        if not self.scenario.channels.informational or n == 0:
+        if not self.spec.channels.informational or n == 0:
             return np.full(n, float(t))
         if self._csr is None:
             self._csr = to_csr(information_graph(n, self.news_rng))
@@ -282,14 +284,14 @@ class SelloffModel(Model):
         else:
             rest = np.setdiff1d(np.arange(n), pool)
             seeds = np.concatenate([pool, rng.choice(rest, k - pool.size, replace=False)])
-        horizon = self.scenario.days * SESSION_SECONDS - t
+        horizon = self.spec.days * SESSION_SECONDS - t
         return t + spread_times(*self._csr, np.sort(seeds), sh.spread_per_hour, rng, horizon)
 
     def _news(self, sh, eff, t):
         """Values jump now; each investor acts on it from the time it hears it."""
         jump = np.log1p(np.maximum(eff.dv[self.uidx], -0.99))
         self.mk.logv[:] += jump
-        self.mk.h[:] += np.log1p(self.scenario.dynamics.news_vol * np.abs(jump) / self.day_sd)
+        self.mk.h[:] += np.log1p(self.spec.dynamics.news_vol * np.abs(jump) / self.day_sd)
         hear = self._hear_times(sh, t)
         readers = np.zeros(0, np.int64)
         if eff.jevons_dv is not None:
@@ -302,7 +304,7 @@ class SelloffModel(Model):
             self._jevons.extend(zip(hear[readers], readers, add, strict=True))
             self._jevons.sort()
         # attention: an investor who has heard trades more, the more so the more its stock moved
-        d = self.scenario.dynamics
+        d = self.spec.dynamics
         if d.attention > 0:
             home = self.inv.home
             w = np.where(home >= 0, np.abs(jump)[np.maximum(home, 0)]
@@ -331,7 +333,7 @@ class SelloffModel(Model):
         hear = np.stack([h for h, _ in self._attention])
         extra = np.stack([x for _, x in self._attention])
         live = np.zeros(len(self._attention), np.int64)
-        tau = self.scenario.dynamics.attention_hours * 3600.0
+        tau = self.spec.dynamics.attention_hours * 3600.0
         AK.attention_rates(self.rate0, hear, extra, float(t), tau, self.inv.order, self.inv.rate,
                            self.inv.cum, live)
         self._attention = [a for a, keep in zip(self._attention, live, strict=True) if keep]
@@ -352,14 +354,14 @@ class SelloffModel(Model):
         ex = self.exchange
         ex.start_day(self.day)
         if self.day > 0:  # overnight news
-            z = self.value_rng.standard_normal() * self.scenario.dynamics.common_factor
+            z = self.value_rng.standard_normal() * self.spec.dynamics.common_factor
             e = self.value_rng.standard_normal(len(self.tickers))
-            b = self.scenario.dynamics.common_factor
+            b = self.spec.dynamics.common_factor
             self.mk.logv[:] += self.overnight_sd * (z + np.sqrt(1 - b * b) * e)
         self.mk.prev_close[:] = ex.prev_close
         self._fire(-1)
         t0 = self.day * SESSION_SECONDS
-        rounds = self.scenario.rules.preopen_rounds if self.scenario.rules.auctions else 0
+        rounds = self.spec.rules.preopen_rounds if self.spec.rules.auctions else 0
         if rounds:
             self._run(t0, rounds, True, False)
         self.open_prices[self.day] = ex.open_auction()
@@ -391,7 +393,7 @@ class SelloffModel(Model):
         self._fire(self.minute)
         self._apply_jevons(t0)
         self._attend(t0)
-        call_s = self.scenario.rules.closing_call_s if self.scenario.rules.auctions else 0
+        call_s = self.spec.rules.closing_call_s if self.spec.rules.auctions else 0
         if self.minute == MINUTES - 1 and call_s:
             cont = 60 - min(60, call_s)
             if cont:
@@ -406,7 +408,7 @@ class SelloffModel(Model):
         if self.minute == MINUTES - 1:
             self._close_day()
             self.minute = 0
-            if self.day >= self.scenario.days - 1:
+            if self.day >= self.spec.days - 1:
                 self.running = False
         else:
             self._collect_minute()
@@ -461,12 +463,12 @@ class SelloffModel(Model):
         Python's cyclic garbage collector is paused meanwhile: a run allocates no cycles, and
         each full collection walks every Mesa agent (measured: about a tenth of a run's time).
         """
-        total = self.scenario.days * MINUTES
+        total = self.spec.days * MINUTES
         it = range(total)
         if progress:
             from tqdm import tqdm
 
-            it = tqdm(it, desc=self.scenario.name, unit="min", leave=False)
+            it = tqdm(it, desc=self.spec.name, unit="min", leave=False)
         collecting = gc.isenabled()
         gc.disable()
         try:

@@ -33,7 +33,7 @@ T = UNI.tickers
 
 def ctx(propagate=True):
     """What a shock reads of a model: universe, networks, exposure rule and the firms."""
-    host = mesa.Model(seed=0)
+    host = mesa.Model(rng=0)
     firms = {t: make_firm(host, t, UNI.roles[i], UNI.revenue_bn[i], UNI.ai_share[i],
                           UNI.capex_2025_bn[i]) for i, t in enumerate(T)}
     return types.SimpleNamespace(universe=UNI, graph=GRAPH, exposure_params=ExposureParams(),
