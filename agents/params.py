@@ -436,6 +436,8 @@ def parse_value(text: str):
     if low in ("none", "null"):
         return None
     if s[0] in "[{":
+        if _nesting(s) > MAX_NESTING:
+            raise ParamError(f"JSON nested deeper than {MAX_NESTING} levels (got {_short(s)})")
         try:
             return json.loads(s)
         except json.JSONDecodeError as exc:
@@ -452,6 +454,32 @@ def parse_value(text: str):
         return float(s)
     except ValueError:
         return s
+
+
+#: deepest JSON a value may nest (no scenario field nests more than a few levels)
+MAX_NESTING = 16
+
+
+def _nesting(text: str) -> int:
+    """Deepest bracket nesting of JSON text, counted outside strings (no recursion)."""
+    depth = deepest = 0
+    in_str = escaped = False
+    for ch in text:
+        if in_str:
+            if escaped:
+                escaped = False
+            elif ch == "\\":
+                escaped = True
+            elif ch == '"':
+                in_str = False
+        elif ch == '"':
+            in_str = True
+        elif ch in "[{":
+            depth += 1
+            deepest = max(deepest, depth)
+        elif ch in "]}":
+            depth -= 1
+    return deepest
 
 
 # --------------------------------------------------------------------------------------------
@@ -502,8 +530,19 @@ def _override(obj, path: str, value, raw: str | None):
 
 
 def _set(node, tp, spec, parts: list[str], prefix: str, value, raw):
-    """Return ``node`` with ``parts`` set to ``value``; ``tp`` is the declared type of ``node``."""
+    """Return ``node`` with ``parts`` set to ``value``; ``tp`` is the declared type of ``node``.
+
+    A mapping set on a dataclass changes the fields it names and keeps the others as they are
+    in ``node`` (the scenario's values, not the class defaults).
+    """
     if not parts:
+        if _is_dc_instance(node) and isinstance(value, Mapping):
+            for key, item in value.items():
+                if not isinstance(key, str):
+                    raise ParamError(f"{prefix}: keys must be field names (got {_short(key)})",
+                                     prefix)
+                node = _set(node, type(node), spec, [key], prefix, item, None)
+            return node
         return _coerce_leaf(value, tp, spec, prefix, raw)
     part, rest = parts[0], parts[1:]
     here = _join(prefix, part)

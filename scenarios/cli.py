@@ -5,7 +5,6 @@ naming the problem and what is allowed; never a traceback.
 """
 
 import argparse
-import json
 import re
 import sys
 import time
@@ -42,16 +41,34 @@ def _positive_int(name: str, lo: int, hi: int):
 
 
 def _out_dir(text: str) -> Path:
-    p = Path(text)
+    """--out as given; nothing is created before the command has checked all its input."""
+    if not text.strip():
+        raise argparse.ArgumentTypeError("--out: must name a folder (got an empty path)")
+    return Path(text)
+
+
+def _check_out(out: Path, ours) -> Path:
+    from scenarios.outputs import OutputError, check_out
+
     try:
-        p.mkdir(parents=True, exist_ok=True)
-        probe = p / ".selloff-write-test"
-        probe.write_text("")
-        probe.unlink()
-    except OSError as e:
-        raise argparse.ArgumentTypeError(
-            f"--out: cannot write to {text!r} ({e.strerror})") from None
-    return p
+        return check_out(out, ours)
+    except OutputError as e:
+        raise UsageError(str(e)) from None
+
+
+_MAX_SEED = 2**63 - 1
+
+
+def _seeds(first: int, n: int) -> list[int]:
+    """Seeds first .. first+n-1, each within the seed's declared range."""
+    if first + n - 1 > _MAX_SEED:
+        raise UsageError(f"--seed: the last seed (--seed + --seeds - 1) must be <= {_MAX_SEED} "
+                         f"(got {first + n - 1})")
+    return list(range(first, first + n))
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}{'' if n == 1 else 's'}"
 
 
 def cmd_demo(args) -> int:
@@ -61,7 +78,10 @@ def cmd_demo(args) -> int:
 
     from market import Exchange, MarketRules, match_stream
     from market.streams import random_stream
+    from scenarios.outputs import DEMO_FILES, staged
 
+    if args.out:
+        _check_out(args.out, DEMO_FILES)
     n = args.orders
     print(f"selloff demo: {n:,} orders (60% limits near a wandering mid, 20% markets, 20% cancels),"
           f" seed {args.seed}")
@@ -110,11 +130,12 @@ def cmd_demo(args) -> int:
         summary = {"orders": n, "seed": args.seed, "fills": int(fills.size),
                    "match_stream_orders_per_s": n / t_match, "exchange_orders_per_s": n / t_ex,
                    "conserved": bool(conserved)}
-        path = args.out / "demo.json"
-        path.write_text(json.dumps(summary, indent=2) + "\n")
-        png = args.out / "demo.png"
-        _plot_demo(stream, fills, ex, png)
-        print(f"  wrote {path} and {png}")
+        from scenarios.outputs import atomic_text, strict_json
+
+        with staged(args.out) as tmp:
+            atomic_text(tmp / "demo.json", strict_json(summary, indent=2))
+            _plot_demo(stream, fills, ex, tmp / "demo.png")
+        print(f"  wrote {args.out / 'demo.json'} and {args.out / 'demo.png'}")
     return 0
 
 
@@ -150,6 +171,7 @@ def cmd_facts(args) -> int:
     from agents.params import ParamError, apply_overrides
     from scenarios.catalog import get_scenario
     from scenarios.facts import BAND_ORDER, BAND_SHORT, check_scenario, format_table, run_facts
+    from scenarios.outputs import FACTS_FILES
 
     sc = get_scenario(args.scenario)
     try:
@@ -158,11 +180,11 @@ def cmd_facts(args) -> int:
         raise UsageError(f"--set {e}") from None
     check_scenario(sc)
     seed0 = sc.seed if args.seed is None else args.seed
-    seeds = [seed0 + i for i in range(args.seeds)]
-    if seeds[-1] > 2**63 - 1:
-        raise UsageError(f"--seed: seed + seeds - 1 must be <= {2**63 - 1} (got {seeds[-1]})")
+    seeds = _seeds(seed0, args.seeds)
+    _check_out(args.out, FACTS_FILES)
     sc = dataclasses.replace(sc, seed=seed0)
-    print(f"selloff facts: scenario {sc.name}, {sc.days} days, {len(sc.tickers)} stocks, "
+    print(f"selloff facts: scenario {sc.name}, {_plural(sc.days, 'day')}, "
+          f"{_plural(len(sc.tickers), 'stock')}, "
           f"seed{'s' if len(seeds) > 1 else ''} {', '.join(map(str, seeds))}")
     res = run_facts(sc, seeds, args.out, progress=sys.stderr.isatty())
     for r in res["runs"]:
@@ -200,7 +222,31 @@ def _scenario_with(name: str, seed, days, sets):
         raise UsageError(f"--set {e}") from None
     if seed is not None:
         sc = dataclasses.replace(sc, seed=seed)
+    for line in sc.warnings():
+        print(f"selloff: warning: {line}", file=sys.stderr)
     return sc
+
+
+def _cut(text: str, n: int) -> str:
+    return text if len(text) <= n else text[: n - 3] + "..."
+
+
+def cmd_fields(args) -> int:
+    """List every settable path of a scenario: its value, type and range, and what it means."""
+    from agents.params import describe
+    from scenarios.catalog import get_scenario
+
+    rows = []
+    for path, value, allowed in describe(get_scenario(args.scenario)):
+        kind, _, doc = allowed.partition("; ")
+        rows.append((path, _cut(value, 40), _cut(kind, 44), doc))
+    head = ("path", "value", "type and range", "meaning")
+    width = [max(len(r[i]) for r in rows + [head]) for i in range(3)]
+    for r in [head] + rows:
+        print("  ".join(c.ljust(w) for c, w in zip(r[:3], width, strict=True)) + "  " + r[3])
+    print(f"\n{len(rows)} fields; set one with --set PATH=VALUE (selloff run {args.scenario} "
+          "--set PATH=VALUE)")
+    return 0
 
 
 def cmd_scenarios(args) -> int:
@@ -210,7 +256,7 @@ def cmd_scenarios(args) -> int:
     for name, cls in SCENARIOS.items():
         sc = cls()
         shocks = ", ".join(s.name for s in sc.shocks) or "none"
-        print(f"{name:<18} {sc.days:>2} days  {sc.description}")
+        print(f"{name:<18} {_plural(sc.days, 'day'):>7}  {sc.description}")
         print(f"{'':<18} shocks: {shocks}")
     print("\nrun one: selloff run NAME [--seed N] [--days N] [--set PATH=VALUE] [--out DIR]")
     return 0
@@ -219,11 +265,14 @@ def cmd_scenarios(args) -> int:
 def cmd_run(args) -> int:
     """Run a scenario; write summary.json, bars.parquet, events.json and price_paths.png."""
     sc = _scenario_with(args.scenario, args.seed, args.days, args.set or [])
-    out = args.out if args.out is not None else _out_dir(f"out/{sc.name}-seed{sc.seed}")
+    from scenarios.outputs import RUN_FILES, staged
+
+    out = _check_out(args.out if args.out is not None else Path(f"out/{sc.name}-seed{sc.seed}"),
+                     RUN_FILES)
     from scenarios.run import daily_returns, run, write_outputs
 
-    print(f"selloff run: {sc.name}, seed {sc.seed}, {sc.days} day{'s' if sc.days > 1 else ''}, "
-          f"{len(sc.tickers)} stocks, {len(sc.shocks)} shock{'s' if len(sc.shocks) != 1 else ''}")
+    print(f"selloff run: {sc.name}, seed {sc.seed}, {_plural(sc.days, 'day')}, "
+          f"{_plural(len(sc.tickers), 'stock')}, {_plural(len(sc.shocks), 'shock')}")
     res = run(sc, progress=sys.stderr.isatty())
     print(f"  {res.wall_s:.1f} s: {res.decisions:,} decisions, {res.orders:,} orders, "
           f"{int(res.bars[..., 5].sum()):,} trades, {len(res.halts)} halts")
@@ -232,12 +281,13 @@ def cmd_run(args) -> int:
         print(f"  {res.dates[d]} {when}: {name}: {text}")
     print("\nclose-to-close returns, percent:")
     print(daily_returns(res))
-    files = write_outputs(res, out)
-    if not args.no_plot:
-        from viz.paths import plot_price_paths
+    with staged(out) as tmp:  # the folder is complete or absent, whenever the run is killed
+        files = write_outputs(res, tmp)
+        if not args.no_plot:
+            from viz.paths import plot_price_paths
 
-        files["plot"] = plot_price_paths(res, out / "price_paths.png")
-    print("\nwrote " + ", ".join(str(p) for p in files.values()))
+            files["plot"] = plot_price_paths(res, tmp / "price_paths.png")
+    print("\nwrote " + ", ".join(str(out / p.name) for p in files.values()))
     return 0
 
 
@@ -249,21 +299,24 @@ def cmd_attribute(args) -> int:
     if not sc.shocks:
         raise UsageError(f"scenario: {sc.name!r} has no shocks to attribute; pick one of the "
                          "scenarios with shocks (selloff scenarios)")
+    from scenarios.outputs import ATTRIBUTION_FILES, atomic_text, staged, strict_json
+
     seed0 = sc.seed if args.seed is None else args.seed
-    seeds = [seed0 + i for i in range(args.seeds)]
-    out = args.out if args.out is not None else _out_dir(f"out/{sc.name}-attribution")
+    seeds = _seeds(seed0, args.seeds)
+    out = _check_out(args.out if args.out is not None else Path(f"out/{sc.name}-attribution"),
+                     ATTRIBUTION_FILES)
     print(f"selloff attribute: {sc.name}, seeds {', '.join(map(str, seeds))}: all channels on, "
           "each off in turn, and no shock")
     res = attribute(sc, seeds, out, workers=args.workers, progress=sys.stderr.isatty())
     print(f"\n{res['date']} (day {res['shock_day']}): close-to-close move and its parts, "
           "percentage points, mean over seeds")
     print(format_table(res))
-    path = out / "attribution.json"
-    path.write_text(json.dumps(res, indent=1) + "\n")
     from viz.attribution import plot_attribution
 
-    png = plot_attribution(res, out / "attribution.png")
-    print(f"\nwrote {path} and {png}")
+    with staged(out, keep=("runs",)) as tmp:  # complete or absent; the run cache carries over
+        atomic_text(tmp / "attribution.json", strict_json(res))
+        plot_attribution(res, tmp / "attribution.png")
+    print(f"\nwrote {out / 'attribution.json'} and {out / 'attribution.png'}")
     return 0
 
 
@@ -272,18 +325,22 @@ def cmd_calibrate(args) -> int:
     from scenarios.calibration import format_report, measure, verdicts
 
     sc = _scenario_with("deepseek", None, None, args.set or [])
+    from scenarios.outputs import CALIBRATION_FILES, atomic_text, staged, strict_json
+
     seed0 = sc.seed if args.seed is None else args.seed
-    seeds = list(range(seed0, seed0 + args.seeds))
+    seeds = _seeds(seed0, args.seeds)
+    if args.out:
+        _check_out(args.out, CALIBRATION_FILES)
     print(f"selloff calibrate: deepseek to 27 January, seeds {seeds[0]}..{seeds[-1]}, "
           "Nvidia's 27 January against its targets (medians over seeds)")
     stats = measure(sc, seeds, workers=args.workers)
     print(format_report(stats))
     v = verdicts(stats)
     if args.out:
-        path = args.out / "calibration.json"
-        path.write_text(json.dumps({"seeds": seeds, "per_seed": stats, "verdicts": v},
-                                   indent=1) + "\n")
-        print(f"wrote {path}")
+        with staged(args.out) as tmp:
+            atomic_text(tmp / "calibration.json",
+                        strict_json({"seeds": seeds, "per_seed": stats, "verdicts": v}))
+        print(f"wrote {args.out / 'calibration.json'}")
     return 0 if all(r["pass"] for r in v.values()) else 1
 
 
@@ -324,6 +381,11 @@ def build_parser() -> argparse.ArgumentParser:
                    help="override a scenario field, e.g. population.noise.count=2000 "
                         "(applied after --days)")
     f.set_defaults(func=cmd_facts)
+
+    fl = sub.add_parser("fields", help="list every settable field of a scenario with its type, "
+                                       "value, range and meaning")
+    fl.add_argument("scenario", type=scenario_arg, metavar="SCENARIO")
+    fl.set_defaults(func=cmd_fields)
 
     s = sub.add_parser("scenarios", help="list the scenarios")
     s.set_defaults(func=cmd_scenarios)
@@ -389,6 +451,11 @@ def main(argv=None) -> int:
     except KeyboardInterrupt:
         print("selloff: interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:  # `selloff fields deepseek | head`: the reader left; not an error
+        import os
+
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
 
 
 if __name__ == "__main__":

@@ -11,7 +11,6 @@ within a day (see `scenarios.stylized`).
 
 from __future__ import annotations
 
-import json
 import math
 import time
 from collections.abc import Iterable, Mapping
@@ -161,7 +160,7 @@ def run_facts(scenario, seeds: Iterable[int], out_dir, progress: bool = True) ->
     Args:
         scenario: A `scenarios.scenario.Scenario` (its `days` are run in full).
         seeds: Model seeds, at least one.
-        out_dir: Directory for ``facts.json`` and ``facts.png`` (created if missing).
+        out_dir: Directory for ``facts.json`` and ``facts.png`` (replaced as a whole).
         progress: Show a tqdm bar per run.
 
     Returns:
@@ -184,7 +183,6 @@ def run_facts(scenario, seeds: Iterable[int], out_dir, progress: bool = True) ->
     if not seeds:
         raise ValueError("seeds: need at least one seed")
     out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
     u = load_universe()
     rv = dict(zip(u.tickers, u.vol_2024_pct, strict=True))
 
@@ -225,8 +223,11 @@ def run_facts(scenario, seeds: Iterable[int], out_dir, progress: bool = True) ->
         "summary": summary,
         "files": {"json": str(out / "facts.json"), "figure": str(out / "facts.png")},
     }
-    (out / "facts.json").write_text(json.dumps(to_jsonable(result), indent=1) + "\n")
-    plot_facts(result, out / "facts.png")
+    from scenarios.outputs import atomic_text, staged, strict_json
+
+    with staged(out) as tmp:  # the folder is complete or absent
+        atomic_text(tmp / "facts.json", strict_json(to_jsonable(result)))
+        plot_facts(result, tmp / "facts.png")
     return result
 
 

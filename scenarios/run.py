@@ -16,7 +16,6 @@ The chart, ``price_paths.png``, is drawn by ``viz.paths.plot_price_paths``.
 from __future__ import annotations
 
 import dataclasses
-import json
 import time
 from pathlib import Path
 
@@ -25,9 +24,10 @@ import numpy as np
 from agents.params import to_dict
 from scenarios.calendar import trading_dates
 from scenarios.model import MINUTES, SelloffModel
+from scenarios.outputs import RUN_FILES, atomic_text, strict_json
 
 __all__ = ["RunResult", "run", "write_outputs", "summary_dict", "daily_returns",
-           "ROLE_GROUPS"]
+           "ROLE_GROUPS", "RUN_FILES"]
 
 #: how price_paths.png groups the universe's roles
 ROLE_GROUPS = (
@@ -139,12 +139,14 @@ def daily_returns(res: RunResult) -> str:
 
 
 def write_outputs(res: RunResult, out: Path) -> dict[str, Path]:
-    """Write summary.json, bars.parquet and events.json (the plot is viz.paths')."""
+    """Write summary.json, bars.parquet and events.json (the plot is viz.paths'), each whole.
+
+    For a folder that is complete or absent, write into `scenarios.outputs.staged(out)`.
+    """
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     files = {}
-    files["summary"] = _atomic_text(out / "summary.json",
-                                    json.dumps(summary_dict(res), indent=1) + "\n")
+    files["summary"] = atomic_text(out / "summary.json", strict_json(summary_dict(res)))
     tmp = out / "bars.parquet.tmp"
     bars_frame(res).to_parquet(tmp, index=False)
     tmp.replace(out / "bars.parquet")
@@ -154,12 +156,5 @@ def write_outputs(res: RunResult, out: Path) -> dict[str, Path]:
           "statements": {t: [dict(day=d, minute=m, text=x) for d, m, x in v]
                          for t, v in res.statements.items()},
           "halts": [dict(day=d, minute=m, level=int(lv)) for d, m, lv in res.halts]}
-    files["events"] = _atomic_text(out / "events.json", json.dumps(ev, indent=1) + "\n")
+    files["events"] = atomic_text(out / "events.json", strict_json(ev))
     return files
-
-
-def _atomic_text(path: Path, text: str) -> Path:
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(text)
-    tmp.replace(path)
-    return path

@@ -4,7 +4,8 @@ Override any field by its dotted path (`agents.params.override`, the CLI's `--se
 `population.momentum.count=2000` or `channels.fire_sale=false`.
 """
 
-from dataclasses import dataclass
+import re
+from dataclasses import dataclass, fields, is_dataclass
 
 from agents.networks import ExposureParams
 from agents.params import ParamError, param
@@ -16,6 +17,16 @@ __all__ = ["ALL_TICKERS", "Channels", "Dynamics", "Rules", "Scenario"]
 
 ALL_TICKERS = ("NVDA", "AMD", "AVGO", "MRVL", "ARM", "TSM", "ASML", "MU", "SMCI", "INTC", "QCOM",
                "MSFT", "GOOGL", "AMZN", "META", "ORCL", "AAPL", "VST", "CEG")
+
+
+_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,63}")
+
+
+def _is_shock(obj) -> bool:
+    """A shock: a dataclass instance with a name, a day, a minute and an `effect(model)`."""
+    names = {f.name for f in fields(obj)} if is_dataclass(obj) and not isinstance(obj, type) \
+        else set()
+    return {"name", "day", "minute"} <= names and callable(getattr(obj, "effect", None))
 
 
 @dataclass(frozen=True)
@@ -70,11 +81,13 @@ class Scenario:
     their own defaults.
     """
 
-    name: str = "baseline"
+    name: str = param("baseline", doc="the scenario's name (letters, digits, _ and -; it names "
+                      "the output folder)")
     description: str = "No shock: the 19-stock universe at its 24 January 2025 prices."
     seed: int = param(0, 0, 2**63 - 1, doc="seed of the model's generator")
     days: int = param(5, 1, 250, doc="trading days simulated")
-    start_date: str = "2025-01-24"
+    start_date: str = param("2025-01-24", doc="first simulated day: an NYSE trading day, "
+                            "2025-01-02 to 2026-12-31")
     tickers: tuple[str, ...] = param(ALL_TICKERS, choices=ALL_TICKERS, doc="stocks simulated")
     population: Population = param(Population())
     rules: Rules = param(Rules())
@@ -84,8 +97,50 @@ class Scenario:
     shocks: tuple = param((), doc="timed shocks (scenarios/shocks.py), addressed by name")
 
     def __post_init__(self):
+        if not isinstance(self.name, str) or not _NAME.fullmatch(self.name):
+            raise ParamError(f"name: must be 1-64 letters, digits, _ or - starting with a letter "
+                             f"or digit (got {self.name!r})", "name")
+        from scenarios.calendar import check_start
+
+        try:
+            check_start(self.start_date, self.days if isinstance(self.days, int) else 1)
+        except ValueError as e:
+            raise ParamError(str(e), "start_date") from None
+        if not isinstance(self.shocks, tuple):
+            raise ParamError(f"shocks: must be a list of shocks (got {type(self.shocks).__name__})",
+                             "shocks")
+        for i, sh in enumerate(self.shocks):
+            if not _is_shock(sh):
+                raise ParamError(
+                    f"shocks: element {i} must be a shock (one of scenarios/shocks.py's types: "
+                    f"AIDemandNews, CapexGuidance, ...; got {type(sh).__name__} {sh!r:.40}); "
+                    "change a shock's fields by name, e.g. shocks.deepseek.size=-0.3", "shocks")
         if not self.tickers:
             raise ParamError("tickers: must name at least one stock", "tickers")
         dup = sorted({t for t in self.tickers if self.tickers.count(t) > 1})
         if dup:
             raise ParamError(f"tickers: each stock at most once (got {dup[0]} twice)", "tickers")
+
+    def warnings(self) -> list[str]:
+        """One line per setting that runs but makes a world nobody meant (printed by the CLI).
+
+        Funds are sized in dollars, not in proportion to the population: with far fewer
+        individual investors per stock than the calibrated world (9,600 over 19 stocks) and the
+        funds left as they are, the funds' flows dominate prices (500 investors: -60% a day).
+        """
+        pop, ref = self.population, Population()
+        people = pop.fundamental.count + pop.momentum.count + pop.noise.count
+        ref_people = (ref.fundamental.count + ref.momentum.count + ref.noise.count) * len(
+            self.tickers) / len(ALL_TICKERS)
+        funds = pop.leveraged.count + pop.passive.count
+        ref_funds = ref.leveraged.count + ref.passive.count
+        people_scale, fund_scale = people / ref_people, funds / ref_funds
+        if funds and fund_scale > 4 * people_scale:
+            lev = max(0, round(ref.leveraged.count * people_scale))
+            pas = max(0, round(ref.passive.count * people_scale))
+            return [f"population: {people:,} individual investors beside {funds} funds sized for "
+                    f"{round(ref_people):,}: the funds' flows will dominate prices; scale them "
+                    f"with the rest (population.leveraged.count={lev} "
+                    f"population.passive.count={pas})"]
+        return []
+

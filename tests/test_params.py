@@ -132,7 +132,17 @@ def test_override_whole_element_from_dict():
     shocks = override(base, "shocks", to_dict(base)["shocks"]).shocks
     assert shocks == base.shocks
     new = override(base, "shocks.tariff", {"name": "tariff", "size": 0.2})
-    assert new.shocks[1] == Shock(name="tariff", size=0.2)
+    # the fields the dict leaves out keep the scenario's values (time=600), not the class's (0)
+    assert new.shocks[1] == Shock(name="tariff", time=600, size=0.2)
+
+
+def test_a_dict_on_a_nested_dataclass_changes_only_the_fields_it_names():
+    base = Scen()
+    new = override(base, "shocks.tariff", {"size": 0.3})
+    assert (new.shocks[1].time, new.shocks[1].size, new.shocks[1].kind) == (600, 0.3, "news")
+    assert override(base, "shocks.tariff", {}) == base
+    assert _error(override, base, "shocks.tariff", {"sizee": 1}).startswith(
+        "shocks.tariff.sizee: unknown field")
 
 
 def test_unknown_field_lists_allowed_names():
