@@ -22,7 +22,7 @@ class _Parser(argparse.ArgumentParser):
 
     def error(self, message):
         message = re.sub(r"argument (\S+): \1:", r"\1:", message)  # the name once
-        self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
+        self.exit(2, f"selloff: error: {message} (see {self.prog} --help)\n")  # one prefix
 
 
 def _positive_int(name: str, lo: int, hi: int):
