@@ -52,7 +52,7 @@ __all__ = [
     "BatchError",
     "BatchResult",
     "InlineExecutor",
-    "MesaBatchModel",
+    "MesaBatchModel",  # noqa: F822 - built on first use (module __getattr__)
     "dask_executor",
     "grid_design",
     "load_batch",
@@ -162,7 +162,10 @@ def sample_design(method: str, ranges: Mapping[str, tuple], points: int,
         from SALib.sample import morris
 
         x = morris.sample(prob, points, num_levels=4, seed=seed)
-    return pd.DataFrame(x, columns=prob["names"])
+    df = pd.DataFrame(x, columns=prob["names"])
+    df.attrs["sample"] = {"method": method, "points": int(points), "seed": int(seed),
+                          "ranges": {k: [float(a), float(b)] for k, (a, b) in ranges.items()}}
+    return df
 
 
 def _is_int_path(allowed: str) -> bool:
@@ -479,7 +482,7 @@ def _seeds(seeds) -> list[int]:
 def run_batch(scenario, design: pd.DataFrame | None, seeds, out, *, executor=None,
               workers: int | None = None, days: int | None = None, sets: Iterable[str] = (),
               minutes: bool = False, force: bool = False, progress: bool = False,
-              command: str | None = None, log=None) -> BatchResult:
+              command: str | None = None, log=None, dry_run: bool = False) -> BatchResult | None:
     """Run every design point with every seed; write the dataset to ``out``; return it.
 
     Args:
@@ -498,6 +501,8 @@ def run_batch(scenario, design: pd.DataFrame | None, seeds, out, *, executor=Non
         progress: show a progress bar (done, failed, runs/s, ETA).
         command: the command line to record in batch.json.
         log: a callable taking one line of text (default: print to stderr).
+        dry_run: only check the design against ``out`` (raise if it holds another batch);
+            write and run nothing, return None.
 
     Returns:
         The :class:`BatchResult` (``runs``, ``daily``), with ``skipped`` runs already done.
@@ -514,6 +519,7 @@ def run_batch(scenario, design: pd.DataFrame | None, seeds, out, *, executor=Non
             scenario = get_scenario(scenario)
         except (KeyError, ValueError) as e:
             raise BatchError(f"SCENARIO: {e}") from None
+    sample = dict(design.attrs.get("sample", {})) if design is not None else {}
     design = pd.DataFrame(index=range(1)) if design is None or design.shape[1] == 0 else design
     design = _typed_design(design.reset_index(drop=True), scenario)
     seed_list = _seeds(seeds)
@@ -534,14 +540,24 @@ def run_batch(scenario, design: pd.DataFrame | None, seeds, out, *, executor=Non
                    "rows": json.loads(design.to_json(orient="values"))
                    if len(design.columns) else [[] for _ in range(len(design))],
                    "dtypes": {c: str(design[c].dtype) for c in design.columns}},
-        "minutes": bool(minutes), "version": version, "command": command,
+        "minutes": bool(minutes), "version": version, "command": command, "sample": sample,
         "versions": _versions(), "runs": len(jobs),
     }
     meta["key"] = _design_key(meta)
     out = Path(out)
-    out.mkdir(parents=True, exist_ok=True)
     parts = out / "parts"
     old = None
+    if dry_run:
+        if (out / "batch.json").exists():
+            try:
+                old = json.loads((out / "batch.json").read_text())
+            except ValueError:
+                old = {}
+            if old.get("key") != meta["key"]:
+                raise BatchError(f"--out: {str(out)!r} holds a different batch; use --force to "
+                                 "replace it or choose another folder")
+        return None
+    out.mkdir(parents=True, exist_ok=True)
     if (out / "batch.json").exists():
         try:
             old = json.loads((out / "batch.json").read_text())
