@@ -412,6 +412,22 @@ def _read_parts(parts: Path) -> tuple[list[dict], list[pd.DataFrame]]:
     return rows, daily
 
 
+def _finished(parts: Path) -> tuple[set, set]:
+    """run_ids of the finished parts: ``(ok, failed)``."""
+    import pyarrow.parquet as pq
+
+    ok, failed = set(), set()
+    for p in parts.glob("*.parquet"):
+        if p.name.startswith(".") or p.name.endswith(".minutes.parquet"):
+            continue
+        try:
+            row = json.loads(pq.read_schema(p).metadata[b"selloff.run"])
+        except Exception:  # noqa: BLE001 - not one of ours
+            continue
+        (ok if row["status"] == "ok" else failed).add(row["run_id"])
+    return ok, failed
+
+
 def _consolidate(out: Path, meta: dict) -> BatchResult:
     parts = out / "parts"
     rows, daily = _read_parts(parts)
@@ -575,13 +591,13 @@ def run_batch(scenario, design: pd.DataFrame | None, seeds, out, *, executor=Non
     tmp.write_text(json.dumps(meta, indent=1) + "\n")
     os.replace(tmp, out / "batch.json")
 
-    done = {p.name[:-len(".parquet")] for p in parts.glob("*.parquet")
-            if not p.name.startswith(".") and not p.name.endswith(".minutes.parquet")}
-    todo = [j for j in jobs if j["run_id"] not in done]
+    done, failed = _finished(parts)
+    todo = [j for j in jobs if j["run_id"] not in done]  # failed runs are tried again
     skipped = len(jobs) - len(todo)
-    if skipped:
-        say(f"batch: {skipped} of {len(jobs)} runs already done in {out}; running the other "
-            f"{len(todo)}")
+    if skipped or failed:
+        say(f"batch: {skipped} of {len(jobs)} runs already done in {out}"
+            + (f" ({len(failed)} failed before: trying them again)" if failed else "")
+            + f"; running the other {len(todo)}")
     if todo:
         _execute(todo, parts, executor, workers, progress)
     res = _consolidate(out, meta)

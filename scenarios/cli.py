@@ -495,6 +495,10 @@ def _run_from_files(d: Path):
     arr = bars[cols].to_numpy(float).reshape(-1, len(tickers), 6)
     arr[..., :4] = np.round(arr[..., :4] * 100)
     roles = dict(zip(*(lambda u: (u.tickers, u.roles))(load_universe()), strict=True))
+    from scenarios.catalog import SCENARIOS
+
+    cls = SCENARIOS.get(summ["scenario"])
+    description = cls().description if cls is not None else ""
     events = []
     ev_path = d / "events.json"
     if ev_path.exists():
@@ -504,7 +508,8 @@ def _run_from_files(d: Path):
         bars=arr.astype(np.int64), prev_close=np.array(
             [round(summ["prev_close"][t] * 100) for t in tickers], np.int64),
         roles=tuple(roles[t] for t in tickers), tickers=tuple(tickers), dates=summ["dates"],
-        events=events, scenario=types.SimpleNamespace(name=summ["scenario"]),
+        events=events, scenario=types.SimpleNamespace(name=summ["scenario"],
+                                                    description=description),
         seed=summ["seed"])
 
 
