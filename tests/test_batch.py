@@ -254,11 +254,14 @@ def test_dask_cluster_with_a_worker_killed_mid_batch(tmp_path):
                 if (out / "parts").exists() and any((out / "parts").glob("*.parquet")):
                     break
                 time.sleep(0.02)
+            n_at_kill = len(list((out / "parts").glob("*.parquet")))
             os.kill(pids[0], signal.SIGKILL)  # one worker dies mid-batch
             th.join(300)
+            assert pids[0] not in client.run(os.getpid).values()
         finally:
             client.close()
     assert "err" not in box, box.get("err")
+    assert n_at_kill < 8  # the kill came before the end
     res = box["res"]
     assert len(res.runs) == 8 and (res.runs["status"] == "ok").all()
     assert res.runs["run_id"].is_unique
