@@ -344,6 +344,232 @@ def cmd_calibrate(args) -> int:
     return 0 if all(r["pass"] for r in v.values()) else 1
 
 
+def _kv(flag: str, text: str) -> tuple[str, str]:
+    path, eq, value = text.partition("=")
+    if not eq or not path.strip() or not value.strip():
+        raise UsageError(f"{flag}: expected PATH=VALUE (got {text!r})")
+    return path.strip(), value.strip()
+
+
+def _check_path(flag: str, path: str, scenario) -> None:
+    from agents.params import describe
+
+    paths = {p for p, _v, _a in describe(scenario)}
+    if path not in paths:
+        raise UsageError(f"{flag}: unknown parameter {path!r} (list them: selloff fields "
+                         f"{scenario.name})")
+
+
+def _batch_design(args, scenario):
+    """The design of `selloff batch` from --grid or --sample/--points/--range (UsageError)."""
+    from agents.params import ParamError, parse_value
+    from scenarios.batch import BatchError, grid_design, sample_design
+
+    if args.grid and args.sample:
+        raise UsageError("--grid: use either --grid or --sample, not both")
+    if (args.points is not None or args.range) and not args.sample:
+        raise UsageError("--sample: --points and --range need --sample lhs|sobol|morris")
+    if args.grid:
+        grid = {}
+        for g in args.grid:
+            path, values = _kv("--grid", g)
+            _check_path("--grid", path, scenario)
+            if path in grid:
+                raise UsageError(f"--grid: {path} given twice")
+            vals = []
+            for v in values.split(","):
+                if not v.strip():
+                    raise UsageError(f"--grid {path}: empty value in {values!r}")
+                try:
+                    vals.append(parse_value(v.strip()))
+                except ParamError as e:
+                    raise UsageError(f"--grid {path}: {e}") from None
+            grid[path] = vals
+        return grid_design(grid)
+    if args.sample:
+        if args.points is None:
+            raise UsageError("--points: --sample needs --points N")
+        ranges = {}
+        for r in args.range or []:
+            path, span = _kv("--range", r)
+            _check_path("--range", path, scenario)
+            lo, colon, hi = span.partition(":")
+            try:
+                lo_f, hi_f = float(lo), float(hi)
+            except ValueError:
+                lo_f = hi_f = None
+            if not colon or lo_f is None:
+                raise UsageError(f"--range {path}: expected LO:HI, two numbers (got {span!r})")
+            if not lo_f < hi_f:
+                raise UsageError(f"--range {path}: LO must be < HI (got {span})")
+            ranges[path] = (lo_f, hi_f)
+        try:
+            return sample_design(args.sample, ranges, args.points, seed=args.sample_seed)
+        except BatchError as e:
+            raise UsageError(str(e)) from None
+    return None
+
+
+def cmd_batch(args) -> int:
+    """Run a design of points x seeds; write runs.parquet, daily.parquet, batch.json, fan.png."""
+    import shlex
+
+    from scenarios.batch import BatchError, dask_executor, run_batch, validate_design
+
+    if args.workers is not None and args.scheduler:
+        raise UsageError("--workers: use either --workers or --scheduler, not both")
+    sc = _scenario_with(args.scenario, None, None, [])
+    for a in args.set or []:
+        _check_path("--set", _kv("--set", a)[0], sc)
+    design = _batch_design(args, sc)
+    import pandas as pd
+
+    d = design if design is not None else pd.DataFrame(index=range(1))
+    try:
+        validate_design(sc, d, args.set or [], args.days)
+    except BatchError as e:
+        raise UsageError(str(e)) from None
+    n_runs = len(d) * args.seeds
+    if n_runs > 1_000_000:
+        raise UsageError(f"--seeds: points x seeds must be <= 1,000,000 (got {n_runs:,})")
+    out = Path(args.out) if args.out else Path(f"out/{sc.name}-batch")
+    if out.exists() and not out.is_dir():
+        raise UsageError(f"--out: {str(out)!r} is a file, not a folder")
+    if (out / "batch.json").exists() and not args.force:
+        _same_batch_or_refuse(sc, design, args, out)
+    executor, client = None, None
+    if args.scheduler:
+        if not re.match(r"^(tcp|tls|inproc)://[^:/\s]+:\d{1,5}$", args.scheduler):
+            raise UsageError(f"--scheduler: expected tcp://HOST:PORT (got {args.scheduler!r})")
+        try:
+            client, executor = dask_executor(args.scheduler)
+        except BatchError as e:
+            raise UsageError(str(e)) from None
+    made = not out.exists()
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        probe = out / ".selloff-write-test"
+        probe.write_text("")
+        probe.unlink()
+    except OSError as e:
+        if client is not None:
+            client.close()
+        if made and out.is_dir() and not any(out.iterdir()):
+            out.rmdir()
+        raise UsageError(f"--out: cannot write to {str(out)!r} ({e.strerror})") from None
+    print(f"selloff batch: {sc.name}, {len(d)} point{'s' * (len(d) != 1)} x {args.seeds} "
+          f"seed{'s' * (args.seeds != 1)} = {n_runs} runs"
+          + (f" on {args.scheduler}" if args.scheduler else
+             f" on {args.workers or __import__('os').cpu_count()} local processes"))
+    try:
+        res = run_batch(sc, design, args.seeds, out, executor=executor, workers=args.workers,
+                        days=args.days, sets=args.set or [], minutes=args.minutes,
+                        force=args.force, progress=sys.stderr.isatty(),
+                        command="selloff " + shlex.join(sys.argv[1:]), log=print)
+    except BatchError as e:
+        raise UsageError(str(e)) from None
+    finally:
+        if client is not None:
+            client.close()
+    n_ok = int((res.runs["status"] == "ok").sum())
+    n_failed = len(res.runs) - n_ok
+    print(f"  {n_ok} runs ok, {n_failed} failed"
+          + (f" ({res.skipped} already done before)" if res.skipped else "")
+          + f"; mean run {res.runs['wall_s'].mean():.2f} s")
+    if n_failed:
+        first = res.runs[res.runs["status"] != "ok"].iloc[0]
+        print(f"  first failure: point {first['point']}, seed {first['seed']}: "
+              f"{first['error'][:200]}")
+    files = [out / "runs.parquet", out / "daily.parquet", out / "batch.json"]
+    if not args.no_plot and n_ok:
+        from viz.fan import plot_fan
+
+        files.append(plot_fan(res, out / "fan.png"))
+    print("wrote " + ", ".join(str(p) for p in files))
+    return 0 if n_failed == 0 else 1
+
+
+def _same_batch_or_refuse(sc, design, args, out: Path) -> None:
+    """Exit 2 before anything runs when `out` holds a different batch (without --force)."""
+    from scenarios.batch import BatchError, run_batch
+
+    try:  # a dry run: raises on a different design, runs nothing when `executor` gets no job
+        run_batch(sc, design, args.seeds, out, days=args.days, sets=args.set or [],
+                  minutes=args.minutes, dry_run=True)
+    except BatchError as e:
+        raise UsageError(str(e)) from None
+
+
+def cmd_sensitivity(args) -> int:
+    """SALib's Sobol or Morris indices of a batch's outcomes: table, sensitivity.json and .png."""
+    from scenarios.batch import BatchError, load_batch
+    from scenarios.sensitivity import SensitivityError, analyze, format_table, write
+
+    try:
+        res = load_batch(args.dir)
+        sens = analyze(res, args.outcome or None)
+    except (BatchError, SensitivityError) as e:
+        raise UsageError(str(e)) from None
+    print(format_table(sens))
+    j, png = write(sens, args.dir)
+    print(f"wrote {j} and {png}")
+    return 0
+
+
+def cmd_plot(args) -> int:
+    """Redraw the charts of a run folder (price_paths.png) or a batch folder (fan.png)."""
+    d = args.dir
+    if (d / "batch.json").exists():
+        from scenarios.batch import load_batch
+        from viz.fan import plot_fan
+
+        print(f"wrote {plot_fan(load_batch(d), d / 'fan.png')}")
+        return 0
+    if (d / "summary.json").exists() and (d / "bars.parquet").exists():
+        from viz.paths import plot_price_paths
+
+        print(f"wrote {plot_price_paths(_run_from_files(d), d / 'price_paths.png')}")
+        return 0
+    raise UsageError(f"DIR: {str(d)!r} is neither a run folder (summary.json, bars.parquet) nor "
+                     "a batch folder (batch.json)")
+
+
+def _run_from_files(d: Path):
+    """What viz.paths.plot_price_paths reads, rebuilt from a run folder's files."""
+    import types
+
+    import numpy as np
+    import pandas as pd
+
+    from agents.universe import load_universe
+
+    summ = json.loads((d / "summary.json").read_text())
+    bars = pd.read_parquet(d / "bars.parquet")
+    tickers = list(summ["tickers"])
+    cols = ["open", "high", "low", "close", "volume", "trades"]
+    bars["ticker"] = pd.Categorical(bars["ticker"].astype(str), categories=tickers)
+    bars = bars.sort_values(["timestamp", "ticker"], kind="stable")
+    arr = bars[cols].to_numpy(float).reshape(-1, len(tickers), 6)
+    arr[..., :4] = np.round(arr[..., :4] * 100)
+    roles = dict(zip(*(lambda u: (u.tickers, u.roles))(load_universe()), strict=True))
+    from scenarios.catalog import SCENARIOS
+
+    cls = SCENARIOS.get(summ["scenario"])
+    description = cls().description if cls is not None else ""
+    events = []
+    ev_path = d / "events.json"
+    if ev_path.exists():
+        for e in json.loads(ev_path.read_text()).get("events", []):
+            events.append((e["day"], e["minute"], e["name"], e["type"], e["text"]))
+    return types.SimpleNamespace(
+        bars=arr.astype(np.int64), prev_close=np.array(
+            [round(summ["prev_close"][t] * 100) for t in tickers], np.int64),
+        roles=tuple(roles[t] for t in tickers), tickers=tuple(tickers), dates=summ["dates"],
+        events=events, scenario=types.SimpleNamespace(name=summ["scenario"],
+                                                    description=description),
+        seed=summ["seed"])
+
+
 def build_parser() -> argparse.ArgumentParser:
     ap = _Parser(prog="selloff", description=__doc__.splitlines()[0])
     sub = ap.add_subparsers(dest="command", metavar="COMMAND")
@@ -431,6 +657,48 @@ def build_parser() -> argparse.ArgumentParser:
                    help="processes (default 2)")
     c.add_argument("--out", type=_out_dir, default=None, help="also write calibration.json here")
     c.set_defaults(func=cmd_calibrate)
+
+    b = sub.add_parser("batch", help="run a design of parameter points times seeds into one "
+                                     "Parquet dataset (resumable)")
+    b.add_argument("scenario", type=scenario_arg, metavar="SCENARIO")
+    b.add_argument("--seeds", type=_positive_int("--seeds", 1, 100_000), default=1,
+                   help="seeds 0..N-1 for every point (default 1)")
+    b.add_argument("--grid", action="append", default=[], metavar="PATH=V1,V2,...",
+                   help="full factorial over these values (repeatable)")
+    b.add_argument("--sample", choices=("lhs", "sobol", "morris"), default=None,
+                   help="sampled design over the --range's")
+    b.add_argument("--points", type=_positive_int("--points", 1, 100_000), default=None,
+                   help="base points of --sample (Sobol: a power of 2; runs N*(2D+2); "
+                        "Morris: trajectories, runs N*(D+1))")
+    b.add_argument("--range", action="append", default=[], metavar="PATH=LO:HI",
+                   help="bounds of a sampled parameter (repeatable)")
+    b.add_argument("--sample-seed", type=_positive_int("--sample-seed", 0, 2**32 - 1),
+                   default=0, help="seed of the sampler (default 0)")
+    b.add_argument("--set", action="append", default=[], metavar="PATH=VALUE",
+                   help="fixed override for every run")
+    b.add_argument("--days", type=_positive_int("--days", 1, 250), default=None,
+                   help="trading days per run (default: the scenario's)")
+    b.add_argument("--workers", type=_positive_int("--workers", 1, 256), default=None,
+                   help="local processes (default: the number of cores)")
+    b.add_argument("--scheduler", default=None, metavar="ADDRESS",
+                   help="run on the Dask cluster at tcp://HOST:PORT instead")
+    b.add_argument("--out", default=None, help="output folder (default out/SCENARIO-batch)")
+    b.add_argument("--minutes", action="store_true", help="also keep minute closes")
+    b.add_argument("--force", action="store_true",
+                   help="replace a different batch already in --out")
+    b.add_argument("--no-plot", action="store_true", help="skip fan.png")
+    b.set_defaults(func=cmd_batch)
+
+    se = sub.add_parser("sensitivity", help="Sobol or Morris indices of a batch's outcomes")
+    se.add_argument("dir", type=Path, metavar="DIR")
+    se.add_argument("--outcome", action="append", default=[], metavar="EXPR",
+                    help="TICKER.MEASURE@DATE, MEASURE: return, trough, gap, volume (default "
+                         "NVDA's return and trough on the last day)")
+    se.set_defaults(func=cmd_sensitivity)
+
+    pl = sub.add_parser("plot", help="redraw the charts of a run or batch folder")
+    pl.add_argument("dir", type=Path, metavar="DIR")
+    pl.set_defaults(func=cmd_plot)
     return ap
 
 
