@@ -536,6 +536,7 @@ def cmd_plot(args) -> int:
 
 def _run_from_files(d: Path):
     """What viz.paths.plot_price_paths reads, rebuilt from a run folder's files."""
+    import json
     import types
 
     import numpy as np
