@@ -114,7 +114,7 @@ def RunPanel(model: ClassroomModel):
 
     sets = ", ".join(card.overrides) or "scenario defaults"
     with solara.Card(f"{card.scenario}, seed {card.seed}"):
-        solara.Markdown(f"**{model.sc.description}**  \nsettings: `{sets}`  \n"
+        _md(f"**{model.sc.description}**  \nsettings: `{sets}`  \n"
                         f"twin: {card.twin}  \n"
                         f"<span id='clock' style='font-size:1.6em'>"
                         f"{clock_text(model.sc.start_date, model.sc.days, model.t)}</span> "
@@ -131,8 +131,18 @@ def RunPanel(model: ClassroomModel):
                                 filename=_stem(model) + "-prices.png", label="chart (PNG)")
             solara.FileDownload(card.to_json(), filename=_stem(model) + "-card.json",
                                 label="run card (JSON)")
-        solara.Markdown(f"link to this run: `/?{card_to_query(card)}`")
-        solara.Markdown(lesson_for(card.scenario))
+        _md(f"link to this run: <span style='word-break: break-all'>"
+                        f"/?{card_to_query(card)}</span>")
+        _md(lesson_for(card.scenario))
+
+
+def _md(text: str):
+    """Markdown rendered here to HTML: Solara's Markdown component loads KaTeX from the asset
+    folder on every page, and the offline asset set (solara-assets) does not carry it."""
+    import markdown
+
+    solara.HTML(tag="div", unsafe_innerHTML=markdown.markdown(text, extensions=["tables"]),
+                style={"font-size": "16px"})
 
 
 def _stem(model) -> str:
@@ -176,7 +186,7 @@ def BookView(model: ClassroomModel):
     rows = model.last_trades(j, 8)
     lines = "\n".join(f"| {clock_text(model.sc.start_date, model.sc.days, g + 1)} | "
                       f"{c / 100:.2f} | {v:,} |" for g, c, v in rows)
-    solara.Markdown("| minute | last price ($) | shares |\n|---|---|---|\n" + lines)
+    _md("| minute | last price ($) | shares |\n|---|---|---|\n" + lines)
 
 
 @solara.component
@@ -203,7 +213,7 @@ def EventsView(model: ClassroomModel):
     update_counter.get()
     lines = model.event_lines()
     text = "\n".join(f"- {x}" for x in lines[-14:]) or "- nothing yet: press Step or Play"
-    solara.Markdown("### events so far\n" + text)
+    _md("### events so far\n" + text)
 
 
 COMPONENTS = [RunPanel, PriceView, NetworkView, MotiveView, LeverageView, BookView, EventsView]

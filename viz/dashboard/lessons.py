@@ -11,8 +11,8 @@ LESSONS = {
     "deepseek": """### Predict, run, explain: the DeepSeek Monday
 1. **Predict**: the news says AI needs a fifth less compute. Will TSMC fall more or less than
    Nvidia? Will Microsoft fall at all?
-2. **Run**: *run to the next shock* twice (to Monday's open), then *Play*. Does Nvidia fall all
-   at once at the open, or over hours?
+2. **Run**: press *run to the next shock* until Monday's open, then *Play*. Does Nvidia fall
+   all at once at the open, or over hours?
 3. **Explain**: with the twin *supply network off*, how much of TSMC's fall is gone? Now try
    *news spread off*: why does the price settle faster?
 4. **Vary**: move *deepseek: size* to -0.1 and press Reset. Do forced sales still appear in
