@@ -18,7 +18,7 @@ $(BIN)/python:
 	$(BIN)/python -m pip install --quiet --upgrade pip
 
 $(STAMP): $(BIN)/python pyproject.toml
-	$(BIN)/python -m pip install --quiet -e ".[test,dev,batch]"
+	$(BIN)/python -m pip install --quiet -e ".[test,dev,batch,dashboard]"
 	touch $(STAMP)
 
 demo: $(STAMP)

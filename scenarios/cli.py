@@ -569,6 +569,33 @@ def _run_from_files(d: Path):
         events=events, scenario=types.SimpleNamespace(name=summ["scenario"],
                                                     description=description),
         seed=summ["seed"])
+def cmd_dashboard(args) -> int:
+    """Serve the classroom page on HOST:PORT (127.0.0.1 by default), every asset local."""
+    from viz.dashboard import port_free, serve
+
+    if args.card is not None:
+        from viz.dashboard.state import RunCard, card_to_query
+
+        try:
+            card = RunCard.from_json(args.card.read_text())
+        except OSError as e:
+            raise UsageError(f"--card: cannot read {str(args.card)!r} ({e.strerror})") from None
+        print(f"run card: http://{args.host}:{args.port}/?{card_to_query(card)}")
+        args.scenario = card.scenario
+    if not port_free(args.host, args.port):
+        raise UsageError(f"--port: {args.port} is in use on {args.host}; pick another "
+                         "in [1024, 65535]")
+    return serve(args.scenario, args.host, args.port)
+
+
+def _host(text: str) -> str:
+    import ipaddress
+
+    try:
+        return str(ipaddress.ip_address(text if text != "localhost" else "127.0.0.1"))
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"--host: must be an IP address such as 127.0.0.1 (got {text!r})") from None
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -700,6 +727,16 @@ def build_parser() -> argparse.ArgumentParser:
     pl = sub.add_parser("plot", help="redraw the charts of a run or batch folder")
     pl.add_argument("dir", type=Path, metavar="DIR")
     pl.set_defaults(func=cmd_plot)
+    db = sub.add_parser("dashboard", help="serve the classroom page (a browser replays a "
+                                          "scenario, a twin with one channel off beside it)")
+    db.add_argument("--scenario", type=scenario_name, default="deepseek",
+                    help="preset the page opens with (default deepseek)")
+    db.add_argument("--host", type=_host, default="127.0.0.1",
+                    help="address to bind (default 127.0.0.1: this machine only)")
+    db.add_argument("--port", type=_positive_int("--port", 1024, 65535), default=8765)
+    db.add_argument("--card", type=Path, default=None,
+                    help="a run card JSON exported by the page: prints the link that reloads it")
+    db.set_defaults(func=cmd_dashboard)
     return ap
 
 
