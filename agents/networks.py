@@ -77,11 +77,13 @@ import heapq
 import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import networkx as nx
 import numpy as np
-import pandas as pd
+
+if TYPE_CHECKING:  # networkx and pandas load on first use: `selloff scenarios` needs neither
+    import networkx as nx
+    import pandas as pd
 
 from agents.universe import (
     BUYER_ROLES,
@@ -223,6 +225,8 @@ def supply_graph(universe: Universe, edges: Iterable[Sequence]) -> nx.DiGraph:
     and ``basis`` (how it was estimated). Node attributes: every universe field for that ticker
     plus ``market_value_bn``. Edges are validated (:func:`agents.universe.validate_edges`).
     """
+    import networkx as nx
+
     checked = validate_edges(edges, universe)
     g = nx.DiGraph(tickers=universe.tickers)
     mv = universe.market_value_bn
@@ -455,6 +459,8 @@ def exposure_sources(
     direct AI sales (ASML's row has an NVDA entry: Nvidia's wafers at TSMC need ASML tools). Row
     sums equal ``total``. With ``propagate=False`` it is ``diag(e)``.
     """
+    import pandas as pd
+
     r = _solve(universe, graph, params, propagate)
     n = len(universe)
     m = np.linalg.solve(np.eye(n) - r["w"], np.diag(r["direct"]))
@@ -470,6 +476,8 @@ def exposure_frame(
     propagate: bool = True,
 ) -> pd.DataFrame:
     """Table of :class:`Exposure` fields per ticker plus ``value_change_pct`` for shock ``d``."""
+    import pandas as pd
+
     d = _check_shock(d)
     exposures = ai_exposure(universe, graph, params, propagate=propagate)
     rows = [dataclasses.asdict(e) for e in exposures.values()]
@@ -526,6 +534,8 @@ def information_graph(
     scale-free graphs are complete. The networkx seed is drawn from ``rng`` and stored in
     ``graph.graph["seed"]``, so the same generator state gives the same graph.
     """
+    import networkx as nx
+
     if isinstance(n_investors, bool) or not isinstance(n_investors, (int, np.integer)):
         raise NetworkError(f"n_investors: must be an integer >= 1 (got {n_investors!r})")
     if n_investors < 1:
