@@ -143,10 +143,9 @@ def format_table(sens: dict) -> str:
 
 def plot_sensitivity(sens: dict, path: Path) -> Path:
     """Bars per parameter and outcome (Sobol S1/ST with CIs, or Morris mu* against sigma)."""
-    import matplotlib
+    from viz import pyplot
 
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    plt = pyplot()
 
     from viz import save_png
 

@@ -1,8 +1,24 @@
 """selloff: viz (plots of runs; imports scenarios, agents, market)."""
 
+import sys
 from pathlib import Path
 
-__all__ = ["save_png"]
+__all__ = ["pyplot", "save_png"]
+
+
+def pyplot():
+    """matplotlib.pyplot for drawing into files.
+
+    Chooses the Agg backend (no display needed) only when nobody has imported pyplot yet: a
+    notebook's inline backend, or a user's, is left alone, so its own figures still show.
+    """
+    import matplotlib
+
+    if "matplotlib.pyplot" not in sys.modules:
+        matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    return plt
 
 
 def save_png(fig, path) -> Path:

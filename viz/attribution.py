@@ -20,10 +20,9 @@ PARTS = (("direct_pct", "direct hit (no channel needed)", "0.55"),
 
 def plot_attribution(res: dict, path: Path) -> Path:
     """Diverging stacked bars per stock (percentage points), a dot at the whole move."""
-    import matplotlib
+    from viz import pyplot
 
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    plt = pyplot()
 
     tickers = res["tickers"]
     order = sorted(range(len(tickers)), key=lambda j: res["move_pct"][tickers[j]])

@@ -100,10 +100,9 @@ def _shocks(res):
 
 def plot_fan(res, path: Path) -> Path:
     """Draw the fan chart of the batch ``res`` (scenarios.batch.BatchResult) into ``path``."""
-    import matplotlib
+    from viz import pyplot
 
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    plt = pyplot()
 
     x, paths, dates = fan_paths(res)
     groups = list(dict.fromkeys(g for g, _ in paths))

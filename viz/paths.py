@@ -21,10 +21,9 @@ def _day_label(iso: str) -> str:
 
 def plot_price_paths(res, path: Path) -> Path:
     """Draw the run `res` (scenarios.run.RunResult) into `path` (PNG) and return the path."""
-    import matplotlib
+    from viz import pyplot
 
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    plt = pyplot()
 
     close = res.bars[:, :, 3].astype(float)
     rel = (close / res.prev_close[None, :].astype(float) - 1.0) * 100.0
