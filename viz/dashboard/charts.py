@@ -99,13 +99,14 @@ def price_figure(cm) -> Figure:
 
 def book_figure(cm, stock: int) -> Figure:
     """One stock's order book now: shares resting at each price (bids green, asks red)."""
-    fig = _fig(6.5, 4.6)
+    fig = _fig(6.5, 4.6, left=0.18)
     ax = fig.add_subplot()
     bp, bq, ap, aq = cm.main.exchange.depth(stock, 10)
-    ax.barh(bp / 100.0, bq, height=0.008 * max(1.0, float(cm.prev_close[stock]) / 100.0),
-            color="tab:green", label="bids")
-    ax.barh(ap / 100.0, aq, height=0.008 * max(1.0, float(cm.prev_close[stock]) / 100.0),
-            color="tab:red", label="asks")
+    prices = np.sort(np.concatenate([bp, ap])).astype(float)
+    gap = float(np.diff(prices).min()) if prices.size > 1 else 1.0
+    height = 0.8 * max(1.0, gap) / 100.0  # dollars: most of the space between two levels
+    ax.barh(bp / 100.0, bq, height=height, color="tab:green", label="bids")
+    ax.barh(ap / 100.0, aq, height=height, color="tab:red", label="asks")
     ax.set_xlabel("shares resting", fontsize=FONT)
     ax.set_ylabel("price ($)", fontsize=FONT)
     ax.tick_params(labelsize=FONT - 1)
@@ -169,7 +170,7 @@ def motive_figure(cm) -> Figure:
 
 def leverage_figure(cm) -> Figure:
     """Leveraged funds' leverage (median and highest fund) against their limit, over the run."""
-    fig = _fig(6.5, 4.6)
+    fig = _fig(6.5, 4.6, left=0.15)
     ax = fig.add_subplot()
     h = cm.lev_history[: cm.t]
     x = np.arange(h.shape[0])
