@@ -143,3 +143,26 @@ def test_page_model_params_cover_the_lesson(stepped):
     assert p["shocks.deepseek.size"]["min"] == -0.9
     assert {f"channels.{c}" for c in ("fundamental", "informational", "fire_sale",
                                       "liquidity")} <= set(p)
+
+
+@pytest.mark.parametrize("argv, field", [
+    (["--port", "80"], "--port"), (["--port", "x"], "--port"), (["--host", "example"], "--host"),
+    (["--scenario", "nope"], "--scenario"), (["--card", "/nonexistent/card.json"], "--card")])
+def test_dashboard_bad_input_exits_2_naming_the_field(argv, field, capsys):
+    from scenarios.cli import main
+
+    assert main(["dashboard", *argv]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and field in err[0] and "Traceback" not in err[0]
+
+
+def test_other_commands_never_import_the_dashboard():
+    import subprocess
+    import sys
+
+    code = ("import sys; from scenarios.cli import main; main(['scenarios']); "
+            "print(any(m.startswith(('mesa.visualization', 'solara', 'viz.dashboard')) "
+            "for m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True).stdout.strip().splitlines()[-1]
+    assert out == "False"

@@ -32,8 +32,9 @@ from viz.dashboard.state import (
 __all__ = ["Page", "model_params_for", "RunPanel", "PriceView", "BookView", "NetworkView",
            "MotiveView", "LeverageView", "EventsView"]
 
-#: steps drawn per redraw while playing (a redraw of every chart takes ~1 s on 2 cores)
-RENDER_INTERVAL = 10
+#: steps per redraw while playing: a redraw of every view takes ~1.9 s on 2 cores, a Step of
+#: run and twin ~0.05 s, so the Monday plays in about 70 s (benchmarks/bench_dashboard.py)
+RENDER_INTERVAL = 15
 PLAY_INTERVAL_MS = 1
 _CHANNELS = ("fundamental", "informational", "fire_sale", "liquidity")
 

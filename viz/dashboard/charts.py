@@ -19,8 +19,11 @@ __all__ = ["price_figure", "book_figure", "network_figure", "motive_figure",
 FONT = 14  #: base font size (points): readable from the back of a classroom
 
 
-def _fig(w, h):
-    fig = Figure(figsize=(w, h), dpi=80, layout="constrained")
+def _fig(w, h, **margins):
+    # fixed margins, not constrained layout: it re-solves the layout on every draw (measured:
+    # about half of a redraw)
+    fig = Figure(figsize=(w, h), dpi=80)
+    fig.subplots_adjust(**{"left": 0.12, "right": 0.97, "top": 0.9, "bottom": 0.14, **margins})
     return fig
 
 
@@ -51,7 +54,8 @@ def price_figure(cm) -> Figure:
     groups = [(title, [j for j, r in enumerate(cm.main.roles) if r in roles])
               for title, roles in ROLE_GROUPS]
     groups = [(t, js) for t, js in groups if js]
-    fig = _fig(13, 8.5)
+    fig = _fig(13, 8.5, left=0.07, right=0.99, top=0.95, bottom=0.05, hspace=0.5,
+               wspace=0.15)
     n = len(groups)
     ncol = 2 if n > 1 else 1
     nrow = (n + ncol - 1) // ncol + 1
@@ -74,7 +78,7 @@ def price_figure(cm) -> Figure:
         ax.set_title(title, fontsize=FONT + 1, loc="left")
         ax.tick_params(labelsize=FONT - 1)
         ax.set_ylabel("% vs prev. close", fontsize=FONT - 1)
-        ax.legend(fontsize=FONT - 2, ncol=min(5, len(js)), loc="lower left", frameon=False)
+        ax.legend(fontsize=FONT - 2, ncol=min(4, len(js)), loc="lower left", frameon=False)
     ax = fig.add_subplot(gs[nrow - 1, :])
     if twin is not None and main.shape[0]:
         diff = main - twin
@@ -95,13 +99,14 @@ def price_figure(cm) -> Figure:
 
 def book_figure(cm, stock: int) -> Figure:
     """One stock's order book now: shares resting at each price (bids green, asks red)."""
-    fig = _fig(6.5, 4.6)
+    fig = _fig(6.5, 4.6, left=0.18)
     ax = fig.add_subplot()
     bp, bq, ap, aq = cm.main.exchange.depth(stock, 10)
-    ax.barh(bp / 100.0, bq, height=0.008 * max(1.0, float(cm.prev_close[stock]) / 100.0),
-            color="tab:green", label="bids")
-    ax.barh(ap / 100.0, aq, height=0.008 * max(1.0, float(cm.prev_close[stock]) / 100.0),
-            color="tab:red", label="asks")
+    prices = np.sort(np.concatenate([bp, ap])).astype(float)
+    gap = float(np.diff(prices).min()) if prices.size > 1 else 1.0
+    height = 0.8 * max(1.0, gap) / 100.0  # dollars: most of the space between two levels
+    ax.barh(bp / 100.0, bq, height=height, color="tab:green", label="bids")
+    ax.barh(ap / 100.0, aq, height=height, color="tab:red", label="asks")
     ax.set_xlabel("shares resting", fontsize=FONT)
     ax.set_ylabel("price ($)", fontsize=FONT)
     ax.tick_params(labelsize=FONT - 1)
@@ -126,7 +131,7 @@ def network_figure(cm) -> Figure:
     moves = dict(zip(cm.main.tickers, cm.moves(), strict=True))
     cmap = mpl.colormaps["RdYlGn"]
     norm = mpl.colors.Normalize(-15, 15)
-    fig = _fig(7.5, 5.6)
+    fig = _fig(7.5, 5.6, left=0.01, right=0.99, bottom=0.01, top=0.93)
     ax = fig.add_subplot()
     nodes = [n for n in g.nodes if n in pos]
     colors = [cmap(norm(moves[n])) if n in moves else (0.8, 0.8, 0.8, 1.0) for n in nodes]
@@ -149,7 +154,7 @@ def motive_figure(cm) -> Figure:
     sold = cm.sold_by_motive(day_only=True)
     names = [k for k in sold if k != "forced"] + ["forced"]
     vals = np.array([sold[k] for k in names], float) / 1e6
-    fig = _fig(6.5, 4.6)
+    fig = _fig(6.5, 4.6, left=0.26)
     ax = fig.add_subplot()
     colors = ["tab:red" if k == "forced" else "tab:blue" for k in names]
     ax.barh([k.replace("_", " ") for k in names], vals, color=colors)
@@ -165,7 +170,7 @@ def motive_figure(cm) -> Figure:
 
 def leverage_figure(cm) -> Figure:
     """Leveraged funds' leverage (median and highest fund) against their limit, over the run."""
-    fig = _fig(6.5, 4.6)
+    fig = _fig(6.5, 4.6, left=0.15)
     ax = fig.add_subplot()
     h = cm.lev_history[: cm.t]
     x = np.arange(h.shape[0])

@@ -263,6 +263,9 @@ class ClassroomModel(Model):
     def __init__(self, preset: str = "deepseek", seed: int = 0, overrides=(),
                  twin: str = "supply network off", **kwargs):
         super().__init__(seed=int(seed))
+        # Mesa 3.5's Reset also passes its own `scenario` object (Mesa's, not ours): the run
+        # is named by the card alone
+        kwargs.pop("scenario", None)
         base = get_scenario(preset)
         extra = []
         for path, value in kwargs.items():  # Mesa passes the page's inputs by name
