@@ -10,7 +10,7 @@ PYTEST_ARGS ?=
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo engine-demo test bench lint clean py-exe
+.PHONY: demo engine-demo test bench lint clean py-exe notebooks
 
 $(BIN)/python:
 	@test -n "$(PY_EXE)" || { echo "make: no interpreter for PY=$(PY)"; exit 2; }
@@ -18,7 +18,7 @@ $(BIN)/python:
 	$(BIN)/python -m pip install --quiet --upgrade pip
 
 $(STAMP): $(BIN)/python pyproject.toml
-	$(BIN)/python -m pip install --quiet -e ".[test,dev,batch,dashboard]"
+	$(BIN)/python -m pip install --quiet -e ".[test,dev,batch,dashboard,notebooks]"
 	touch $(STAMP)
 
 demo: $(STAMP)
@@ -30,6 +30,10 @@ engine-demo: $(STAMP)
 
 test: $(STAMP)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+notebooks: $(STAMP)  # every lesson at full size, with HTML copies in out/notebooks/
+	$(BIN)/jupyter nbconvert --to html --execute --ExecutePreprocessor.timeout=1200 \
+		--output-dir out/notebooks notebooks/*.ipynb
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_engine.py
