@@ -624,8 +624,10 @@ def _execute(todo, parts, executor, workers, progress) -> None:
     if progress:
         from tqdm import tqdm
 
-        bar = tqdm(total=len(todo), desc="batch", unit="run", smoothing=0.1)
+        bar = tqdm(total=len(todo), desc="batch", unit="run", smoothing=0.1,
+                   bar_format="{l_bar}{bar}| {n_fmt}/{total_fmt} [{elapsed}<{remaining}{postfix}]")
     failed = 0
+    t0 = time.perf_counter()
     try:
         futs = [executor.submit(_chunk, c) for c in chunks]
         for f in cf.as_completed(futs):
@@ -634,7 +636,9 @@ def _execute(todo, parts, executor, workers, progress) -> None:
                 failed += o["row"]["status"] != "ok"
                 if bar is not None:
                     bar.update()
-                    bar.set_postfix(done=bar.n - failed, failed=failed)
+                    rate = bar.n / max(time.perf_counter() - t0, 1e-9)
+                    bar.set_postfix_str(f"done {bar.n - failed}, failed {failed}, "
+                                        f"{rate:.2f} runs/s")
     finally:
         if bar is not None:
             bar.close()

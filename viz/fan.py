@@ -145,9 +145,17 @@ def plot_fan(res, path: Path) -> Path:
                       fontsize=8)
         ax.set_xlim(0, len(dates))
     handles, labels = axes.ravel()[0].get_legend_handles_labels()
-    fig.legend(handles, labels, loc="lower center", ncol=min(4, len(labels)), frameon=False,
-               fontsize=8, title="median; bands: 50% and 90% over seeds", title_fontsize=8)
+    spare = axes.ravel()[len(groups):]
+    title = "median line; bands: 50% and 90% over seeds"
+    if len(spare):  # the legend in the empty panel
+        spare[0].set_visible(True)
+        spare[0].axis("off")
+        spare[0].legend(handles, labels, loc="center", frameon=False, fontsize=9, title=title,
+                        title_fontsize=9)
+    else:
+        fig.legend(handles, labels, loc="lower center", ncol=min(4, len(labels)),
+                   frameon=False, fontsize=8, title=title, title_fontsize=8)
     fig.suptitle(f"{res.meta['scenario']}: {len(points)} point{'s' * (len(points) != 1)} x "
                  f"{n_seeds} seed{'s' * (n_seeds != 1)}, equal-weighted by group", fontsize=11)
-    fig.tight_layout(rect=(0, 0.07, 1, 1))
+    fig.tight_layout(rect=(0, 0 if len(spare) else 0.07, 1, 1))
     return save_png(fig, path)
