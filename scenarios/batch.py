@@ -367,6 +367,7 @@ def dask_executor(address: str, timeout: float = 10.0):
         client = Client(address, timeout=timeout)
     except (OSError, TimeoutError, ValueError) as e:
         raise BatchError(f"--scheduler: cannot reach {address!r} ({type(e).__name__})") from None
+    warm()  # here first: workers on this machine would otherwise compile the cache at once
     client.run(_init_worker)
     return client, client.get_executor(pure=False)
 
@@ -599,7 +600,11 @@ def run_batch(scenario, design: pd.DataFrame | None, seeds, out, *, executor=Non
             + (f" ({len(failed)} failed before: trying them again)" if failed else "")
             + f"; running the other {len(todo)}")
     if todo:
-        _execute(todo, parts, executor, workers, progress)
+        try:
+            _execute(todo, parts, executor, workers, progress)
+        except BaseException:  # interrupted: what finished is kept, and readable
+            _consolidate(out, meta)
+            raise
     res = _consolidate(out, meta)
     res.skipped = skipped
     return res
