@@ -66,7 +66,8 @@ def outcome_values(res, expr: str) -> np.ndarray:
     per_run = runs.assign(v=runs["run_id"].map(x))
     by_point = per_run.groupby("point")["v"].mean()
     n_points = len(res.meta["design"]["rows"])
-    y = by_point.reindex(range(n_points)).to_numpy(float)
+    same = {int(k): v for k, v in res.meta.get("same_as", {}).items()}
+    y = by_point.reindex([same.get(i, i) for i in range(n_points)]).to_numpy(float)
     if np.isnan(y).any():
         miss = int(np.flatnonzero(np.isnan(y))[0])
         raise SensitivityError(f"DIR: design point {miss} has no finished ok run; rerun the batch "
