@@ -116,7 +116,7 @@ def plot_fan(res, path: Path) -> Path:
     shocks = _shocks(res)
     n_seeds = len(res.meta["seeds"])
     for ax, g in zip(axes.ravel(), groups, strict=False):
-        series = ([("all points", np.vstack([paths[(g, p)] for p in points]))] if pooled else
+        series = ([("all points (bands over points and seeds)", np.vstack([paths[(g, p)] for p in points]))] if pooled else
                   [(_label(res, p), paths[(g, p)]) for p in points])
         for k, (lab, ys) in enumerate(series):
             col = _COLOURS[k % len(_COLOURS)]
@@ -155,7 +155,8 @@ def plot_fan(res, path: Path) -> Path:
     else:
         fig.legend(handles, labels, loc="lower center", ncol=min(4, len(labels)),
                    frameon=False, fontsize=8, title=title, title_fontsize=8)
-    fig.suptitle(f"{res.meta['scenario']}: {len(points)} point{'s' * (len(points) != 1)} x "
+    n_pts = len(res.meta["design"]["rows"])
+    fig.suptitle(f"{res.meta['scenario']}: {n_pts} point{'s' * (n_pts != 1)} x "
                  f"{n_seeds} seed{'s' * (n_seeds != 1)}, equal-weighted by group", fontsize=11)
     fig.tight_layout(rect=(0, 0 if len(spare) else 0.07, 1, 1))
     return save_png(fig, path)
