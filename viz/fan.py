@@ -116,8 +116,11 @@ def plot_fan(res, path: Path) -> Path:
     shocks = _shocks(res)
     n_seeds = len(res.meta["seeds"])
     for ax, g in zip(axes.ravel(), groups, strict=False):
-        series = ([("all points (bands over points and seeds)", np.vstack([paths[(g, p)] for p in points]))] if pooled else
-                  [(_label(res, p), paths[(g, p)]) for p in points])
+        if pooled:
+            series = [("all points (bands over points and seeds)",
+                       np.vstack([paths[(g, p)] for p in points]))]
+        else:
+            series = [(_label(res, p), paths[(g, p)]) for p in points]
         for k, (lab, ys) in enumerate(series):
             col = _COLOURS[k % len(_COLOURS)]
             q = np.percentile(ys, [5, 25, 50, 75, 95], axis=0)
