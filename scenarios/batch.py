@@ -16,7 +16,9 @@ The dataset in the output folder (a contract other tools read):
   numbers ``selloff run SCENARIO --seed S --set ...`` writes into summary.json.
 - ``minutes.parquet`` (with ``minutes=True``): ``run_id, minute, ticker, close`` (dollars),
   minute counted from the first day's open.
-- ``batch.json``: the scenario, fixed overrides, design, seeds, days and versions.
+- ``batch.json``: the scenario, fixed overrides, design, seeds, days and versions; a design
+  point equal to an earlier one (Sobol samples repeat rows) is run once, and ``same_as`` maps
+  it to that earlier point.
 - ``parts/``: one file per finished run, written to a temporary name and renamed, so a killed
   batch leaves only complete runs; the consolidated files are rebuilt from the parts. A rerun of
   the same batch skips finished runs.
@@ -367,8 +369,9 @@ def dask_executor(address: str, timeout: float = 10.0):
         client = Client(address, timeout=timeout)
     except (OSError, TimeoutError, ValueError) as e:
         raise BatchError(f"--scheduler: cannot reach {address!r} ({type(e).__name__})") from None
+    warm()  # here first: workers on this machine would otherwise compile the cache at once
     client.run(_init_worker)
-    return client, client.get_executor(pure=False)
+    return client, client.get_executor(pure=False, retries=1)
 
 
 # -------------------------------------------------------------------------------------------
@@ -545,7 +548,15 @@ def run_batch(scenario, design: pd.DataFrame | None, seeds, out, *, executor=Non
     version = model_version()
     base_sets = ([f"days={days}"] if days is not None else []) + sets
     jobs = []
+    # a point equal to an earlier one (Sobol samples repeat rows) is the same runs: run once
+    first_of: dict[tuple, int] = {}
+    same_as = {}
     for i, sc in enumerate(scs):
+        key = tuple(point_sets[i])
+        if key in first_of:
+            same_as[i] = first_of[key]
+            continue
+        first_of[key] = i
         for s in seed_list:
             rid = _run_id(scenario.name, base_sets + point_sets[i], s, version)
             jobs.append({"run_id": rid, "point": i, "seed": s, "minutes": minutes,
@@ -558,6 +569,7 @@ def run_batch(scenario, design: pd.DataFrame | None, seeds, out, *, executor=Non
                    "dtypes": {c: str(design[c].dtype) for c in design.columns}},
         "minutes": bool(minutes), "version": version, "command": command, "sample": sample,
         "versions": _versions(), "runs": len(jobs),
+        "same_as": {str(k): v for k, v in same_as.items()},  # point -> earlier equal point
     }
     meta["key"] = _design_key(meta)
     out = Path(out)
@@ -599,7 +611,11 @@ def run_batch(scenario, design: pd.DataFrame | None, seeds, out, *, executor=Non
             + (f" ({len(failed)} failed before: trying them again)" if failed else "")
             + f"; running the other {len(todo)}")
     if todo:
-        _execute(todo, parts, executor, workers, progress)
+        try:
+            _execute(todo, parts, executor, workers, progress)
+        except BaseException:  # interrupted: what finished is kept, and readable
+            _consolidate(out, meta)
+            raise
     res = _consolidate(out, meta)
     res.skipped = skipped
     return res
@@ -624,8 +640,10 @@ def _execute(todo, parts, executor, workers, progress) -> None:
     if progress:
         from tqdm import tqdm
 
-        bar = tqdm(total=len(todo), desc="batch", unit="run", smoothing=0.1)
+        bar = tqdm(total=len(todo), desc="batch", unit="run", smoothing=0.1,
+                   bar_format="{l_bar}{bar}| {n_fmt}/{total_fmt} [{elapsed}<{remaining}{postfix}]")
     failed = 0
+    t0 = time.perf_counter()
     try:
         futs = [executor.submit(_chunk, c) for c in chunks]
         for f in cf.as_completed(futs):
@@ -634,7 +652,9 @@ def _execute(todo, parts, executor, workers, progress) -> None:
                 failed += o["row"]["status"] != "ok"
                 if bar is not None:
                     bar.update()
-                    bar.set_postfix(done=bar.n - failed, failed=failed)
+                    rate = bar.n / max(time.perf_counter() - t0, 1e-9)
+                    bar.set_postfix_str(f"done {bar.n - failed}, failed {failed}, "
+                                        f"{rate:.2f} runs/s")
     finally:
         if bar is not None:
             bar.close()

@@ -412,6 +412,7 @@ def _batch_design(args, scenario):
 
 def cmd_batch(args) -> int:
     """Run a design of points x seeds; write runs.parquet, daily.parquet, batch.json, fan.png."""
+    import os
     import shlex
 
     from scenarios.batch import BatchError, dask_executor, run_batch, validate_design
@@ -460,7 +461,7 @@ def cmd_batch(args) -> int:
     print(f"selloff batch: {sc.name}, {len(d)} point{'s' * (len(d) != 1)} x {args.seeds} "
           f"seed{'s' * (args.seeds != 1)} = {n_runs} runs"
           + (f" on {args.scheduler}" if args.scheduler else
-             f" on {args.workers or __import__('os').cpu_count()} local processes"))
+             f" on {args.workers or os.cpu_count()} local processes"))
     try:
         res = run_batch(sc, design, args.seeds, out, executor=executor, workers=args.workers,
                         days=args.days, sets=args.set or [], minutes=args.minutes,

@@ -65,8 +65,10 @@ def outcome_values(res, expr: str) -> np.ndarray:
     runs = res.runs[res.runs["status"] == "ok"]
     per_run = runs.assign(v=runs["run_id"].map(x))
     by_point = per_run.groupby("point")["v"].mean()
-    n_points = len(res.meta["design"]["rows"])
-    y = by_point.reindex(range(n_points)).to_numpy(float)
+    # equal design points share their runs (batch.json's same_as): look values up by the row
+    rows = [tuple(r) for r in res.meta["design"]["rows"]]
+    by_row = {rows[int(p)]: v for p, v in by_point.items()}
+    y = np.array([by_row.get(r, np.nan) for r in rows], float)
     if np.isnan(y).any():
         miss = int(np.flatnonzero(np.isnan(y))[0])
         raise SensitivityError(f"DIR: design point {miss} has no finished ok run; rerun the batch "

@@ -378,3 +378,17 @@ def test_cli_plot_redraws_a_run_folder(tmp_path):
     (r / "price_paths.png").unlink()
     assert main(["plot", str(r)]) == 0
     assert (r / "price_paths.png").read_bytes() == first
+
+
+def test_sobol_indices_find_the_parameter_that_matters(tmp_path):
+    from scenarios.sensitivity import analyze
+
+    # on the first day the DeepSeek news (day 1) has not fired: its size cannot matter there
+    ranges = {"dynamics.vol_scale": (0.3, 3.0), "shocks.deepseek.size": (-0.4, -0.1)}
+    design = sample_design("sobol", ranges, 4)
+    res = run_batch("deepseek", design, [1], tmp_path / "s", days=1, sets=SMALL, workers=1)
+    sens = analyze(res, ["NVDA.return@2025-01-24"])
+    ind = sens["outcomes"]["NVDA.return@2025-01-24"]
+    assert ind["shocks.deepseek.size"]["ST"] == 0.0 and ind["shocks.deepseek.size"]["S1"] == 0.0
+    assert ind["dynamics.vol_scale"]["ST"] > 0.25  # exactly 0 for a parameter without effect
+    assert np.isfinite(ind["dynamics.vol_scale"]["ST_conf"])

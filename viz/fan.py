@@ -115,8 +115,11 @@ def plot_fan(res, path: Path) -> Path:
     shocks = _shocks(res)
     n_seeds = len(res.meta["seeds"])
     for ax, g in zip(axes.ravel(), groups, strict=False):
-        series = ([("all points", np.vstack([paths[(g, p)] for p in points]))] if pooled else
-                  [(_label(res, p), paths[(g, p)]) for p in points])
+        if pooled:
+            series = [("all points (bands over points and seeds)",
+                       np.vstack([paths[(g, p)] for p in points]))]
+        else:
+            series = [(_label(res, p), paths[(g, p)]) for p in points]
         for k, (lab, ys) in enumerate(series):
             col = _COLOURS[k % len(_COLOURS)]
             q = np.percentile(ys, [5, 25, 50, 75, 95], axis=0)
@@ -144,9 +147,18 @@ def plot_fan(res, path: Path) -> Path:
                       fontsize=8)
         ax.set_xlim(0, len(dates))
     handles, labels = axes.ravel()[0].get_legend_handles_labels()
-    fig.legend(handles, labels, loc="lower center", ncol=min(4, len(labels)), frameon=False,
-               fontsize=8, title="median; bands: 50% and 90% over seeds", title_fontsize=8)
-    fig.suptitle(f"{res.meta['scenario']}: {len(points)} point{'s' * (len(points) != 1)} x "
+    spare = axes.ravel()[len(groups):]
+    title = "median line; bands: 50% and 90% over seeds"
+    if len(spare):  # the legend in the empty panel
+        spare[0].set_visible(True)
+        spare[0].axis("off")
+        spare[0].legend(handles, labels, loc="center", frameon=False, fontsize=9, title=title,
+                        title_fontsize=9)
+    else:
+        fig.legend(handles, labels, loc="lower center", ncol=min(4, len(labels)),
+                   frameon=False, fontsize=8, title=title, title_fontsize=8)
+    n_pts = len(res.meta["design"]["rows"])
+    fig.suptitle(f"{res.meta['scenario']}: {n_pts} point{'s' * (n_pts != 1)} x "
                  f"{n_seeds} seed{'s' * (n_seeds != 1)}, equal-weighted by group", fontsize=11)
-    fig.tight_layout(rect=(0, 0.07, 1, 1))
+    fig.tight_layout(rect=(0, 0 if len(spare) else 0.07, 1, 1))
     return save_png(fig, path)
