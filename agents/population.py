@@ -23,7 +23,42 @@ __all__ = [
     "Population",
     "World",
     "build_investors",
+    "KIND_NAMES",
+    "kind_code",
+    "mute_trend_followers",
+    "maker_rows",
+    "set_maker_quotes",
 ]
+
+#: investor kinds by code, as the arrays (`Investors.kind`) and the reporters number them
+KIND_NAMES = AK.KIND_NAMES
+
+
+def kind_code(name: str) -> int:
+    """The code of the investor kind called `name` (e.g. "noise") in `Investors.kind`."""
+    return KIND_NAMES.index(name)
+
+
+def mute_trend_followers(inv) -> None:
+    """Trend followers never trade (their threshold becomes infinite): the informational channel
+    off means no trend following on top of the news."""
+    inv.par[inv.kind == AK.MOMENTUM, AK.P_A] = np.inf
+
+
+def maker_rows(inv) -> np.ndarray:
+    """Indices of the market makers in the investor arrays."""
+    return np.flatnonzero(inv.kind == AK.MAKER)
+
+
+def set_maker_quotes(inv, rows, par0, withdrawals) -> None:
+    """Market makers' (`rows`) quote size and half-spread: their parameters `par0` (rows of
+    `inv.par` saved at the start) under each (size factor, spread factor) of `withdrawals`,
+    applied in order; sizes are rounded to whole shares, at least 1."""
+    par = inv.par
+    par[rows] = par0
+    for size_f, spread_f in withdrawals:
+        par[rows, AK.P_SIZE] = np.maximum(1.0, np.round(par[rows, AK.P_SIZE] * size_f))
+        par[rows, AK.P_A] *= spread_f
 
 
 @dataclass(frozen=True)

@@ -9,59 +9,27 @@ The model owns the one seeded generator: the compiled loop's xoshiro state is se
 import gc
 
 import numpy as np
-from mesa import Agent, DataCollector, Model
+from mesa import DataCollector, Model
 
-from agents import _kernels as AK
 from agents.firms import make_firm
+from agents.investor import Investor
+from agents.loop import attention_rates, cohort_totals, new_market_view, run_ticks
 from agents.networks import information_graph, spread_times, supply_graph, to_csr
-from agents.population import build_investors
+from agents.population import (
+    KIND_NAMES,
+    build_investors,
+    kind_code,
+    maker_rows,
+    mute_trend_followers,
+    set_maker_quotes,
+)
 from agents.universe import SELLER_ROLES, load_edges, load_universe
 from market import SESSION_SECONDS, Exchange, MarketRules
-from market import _kernels as MK
 
 __all__ = ["SelloffModel", "Investor", "MINUTES"]
 
 MINUTES = SESSION_SECONDS // 60  # 390
 N_MOTIVES = 9
-
-
-class Investor(Agent):
-    """A view on one investor: its state lives in the cohort arrays, decisions in the kernel."""
-
-    def __init__(self, model, index: int):
-        super().__init__(model)
-        self.index = index
-
-    @property
-    def kind(self) -> str:
-        return AK.KIND_NAMES[self.model.inv.kind[self.index]]
-
-    @property
-    def stock(self) -> str | None:
-        h = self.model.inv.home[self.index]
-        return self.model.tickers[h] if h >= 0 else None
-
-    @property
-    def cash(self) -> float:
-        """Cash in dollars (negative for a fund on margin)."""
-        return self.model.exchange.cash[self.index] / 100.0
-
-    @property
-    def position(self) -> int:
-        """Shares of its home stock (basket traders: of all stocks together)."""
-        sh = self.model.exchange.shares[self.index]
-        h = self.model.inv.home[self.index]
-        return int(sh[h] if h >= 0 else sh.sum())
-
-    @property
-    def wealth(self) -> float:
-        """Cash plus holdings at last prices, dollars."""
-        return self.cash + float(self.model.exchange.shares[self.index] @ self.model.last_prices())
-
-    @property
-    def pnl(self) -> float:
-        """Change in wealth since the start, dollars."""
-        return self.wealth - self.model.wealth0[self.index]
 
 
 class SelloffModel(Model):
@@ -77,7 +45,7 @@ class SelloffModel(Model):
     def __init__(self, scenario, seed: int | None = None, *, collect_agents: bool = False):
         seed = scenario.seed if seed is None else int(seed)
         super().__init__(seed=seed)
-        self.scenario = scenario
+        self.spec = scenario  # not `scenario`: Mesa 3.5's Model has a `scenario` property
         uni = load_universe()
         idx = [uni.tickers.index(t) for t in scenario.tickers]
         self.universe = uni
@@ -105,40 +73,21 @@ class SelloffModel(Model):
         self.kinds_count = world.kinds_count
         n = self.inv.kind.size
         ex = self.exchange
-        # accounts: rebuild with one per investor
-        ex.n_traders = n
-        ex.acc = MK.Accounts(cash=world.cash_cents.copy(), shares=world.shares.copy())
+        ex.open_accounts(world.cash_cents, world.shares)  # one account per investor
         self.wealth0 = world.cash_cents / 100.0 + world.shares @ self.prices0
 
         d = scenario.dynamics
         vol = np.asarray(uni.vol_2024_pct)[idx] / 100.0 * d.vol_scale
         per_s = vol / np.sqrt(252 * SESSION_SECONDS)
         intraday = per_s * np.sqrt(1.0 - d.overnight_share)
-        sig_h = d.vol_of_vol
-        cfg = np.zeros(12)
-        cfg[AK.C_FUNDAMENTAL] = 1.0
-        cfg[AK.C_INFORMATIONAL] = 1.0 if scenario.channels.informational else 0.0
-        cfg[AK.C_FIRE_SALE] = 1.0 if scenario.channels.fire_sale else 0.0
-        cfg[AK.C_LIQUIDITY] = 1.0 if scenario.channels.liquidity else 0.0
-        cfg[AK.C_ACT_GAIN] = d.activity_gain
-        cfg[AK.C_ACT_MAX] = d.activity_max
-        cfg[AK.C_H_PHI] = 0.5 ** (1.0 / (d.vol_persistence_min * 60.0))
-        cfg[AK.C_H_SIGMA] = sig_h
-        cfg[AK.C_FAST] = 1.0 / (d.fast_min * 60.0)
-        cfg[AK.C_SLOW] = 1.0 / (d.slow_min * 60.0)
-        cfg[AK.C_VAR] = 1.0 / (d.var_min * 60.0)
-        cfg[AK.C_FLOW] = scenario.population.passive.flow_noise
-        # E[exp(2h)] = exp(2 sig_h^2): scale so that the mean variance is the target
-        sigma = intraday * np.exp(-sig_h * sig_h)
-        logp = np.log(self.prices0 * 100.0)
-        self.mk = AK.Mkt(
-            logv=logp.copy(), h=np.zeros(ns), sigma=sigma,
-            beta=np.full(ns, d.common_factor), ema_fast=np.zeros(ns), ema_slow=np.zeros(ns),
-            var=(intraday**2) * 4.0, var_ref=(intraday**2) * 4.0, logp=logp.copy(),
-            prev_close=self.prices0 * 100.0, jump=np.zeros((0, ns)), cfg=cfg, flow=np.zeros(ns),
-            rng=AK.seed_state(self.rng.integers(1, 2**63 - 1, 4)),
-            vrng=AK.seed_state(self.rng.integers(1, 2**63 - 1, 4)),
-        )
+        ch = scenario.channels
+        self.mk = new_market_view(
+            self.prices0, intraday, vol_of_vol=d.vol_of_vol, common_factor=d.common_factor,
+            activity_gain=d.activity_gain, activity_max=d.activity_max,
+            vol_persistence_min=d.vol_persistence_min, fast_min=d.fast_min, slow_min=d.slow_min,
+            var_min=d.var_min, flow_noise=scenario.population.passive.flow_noise,
+            informational=ch.informational, fire_sale=ch.fire_sale, liquidity=ch.liquidity,
+            rng=self.rng)
         self.overnight_sd = vol / np.sqrt(252) * np.sqrt(d.overnight_share)
         # streams of their own (drawn from the model's generator): overnight value news, and who
         # hears news when; so that counterfactual runs share value paths (common random numbers)
@@ -147,7 +96,7 @@ class SelloffModel(Model):
         self.day_sd = vol / np.sqrt(252)  # sd of a day's value change (log)
 
         if not scenario.channels.informational:  # no trend following on top of the news
-            self.inv.par[self.inv.kind == AK.MOMENTUM, AK.P_A] = np.inf
+            mute_trend_followers(self.inv)
 
         self.collect_agents = collect_agents
         Investor.create_agents(self, n, list(range(n)))
@@ -172,7 +121,8 @@ class SelloffModel(Model):
         self._jevons = []  # (hear time, investor index, log bias added) not yet applied
         self._attention = []  # (hear times, extra rate per investor) of news still in mind
         self.rate0 = self.inv.rate.copy()
-        self.mm_par0 = self.inv.par[self.inv.kind == AK.MAKER].copy()
+        self.mm_rows = maker_rows(self.inv)
+        self.mm_par0 = self.inv.par[self.mm_rows].copy()
         self._withdrawals = []  # (token, (size factor, spread factor)) in force
         self.day = -1
         self.minute = 0
@@ -189,7 +139,7 @@ class SelloffModel(Model):
         self.halts = []
         # reporters read what step() computed once for the minute (a lambda per ticker and cohort)
         reporters = {t: (lambda m, j=j: m._last[j]) for j, t in enumerate(self.tickers)}
-        for k, kind in enumerate(AK.KIND_NAMES):  # per cohort: shares held, cash, P&L (dollars)
+        for k, kind in enumerate(KIND_NAMES):  # per cohort: shares held, cash, P&L (dollars)
             for c, col in enumerate(("shares", "cash", "pnl")):
                 reporters[f"{kind}_{col}"] = lambda m, k=k, c=c: m._cohorts[k][c]
         self.datacollector = DataCollector(
@@ -203,23 +153,11 @@ class SelloffModel(Model):
 
     def last_prices(self) -> np.ndarray:
         """Last trade price per stock in dollars (previous close before any trade)."""
-        last = self.exchange.kr.rs[:, MK.LAST]
-        return np.where(last > 0, last, self.exchange.prev_close) / 100.0
+        return self.exchange.last_prices() / 100.0
 
-    def _run(self, t0, n_ticks, call_phase, clock_moves):
-        ex = self.exchange
-        done = 0
-        while done < n_ticks:
-            st, k = AK.run_ticks(ex.book, ex.pool, ex.acc, ex.tape, ex.kr, ex.tob, self.inv,
-                                 self.mk, t0 + (done if clock_moves else 0), n_ticks - done,
-                                 call_phase, clock_moves, self.counts)
-            done += int(k)
-            if st == AK.NEED_ROOM:
-                ex._ensure_tape(4 * ex.tape.rows.shape[0])
-                if ex.pool.meta[0] < ex.pool.o.shape[0] // 2:
-                    from market.state import grow_pool
-
-                    ex.pool = grow_pool(ex.pool, 2 * ex.pool.o.shape[0])
+    def _run(self, t0, n_ticks, *, call_phase, clock_moves):
+        run_ticks(self.exchange, self.inv, self.mk, t0, n_ticks, call_phase=call_phase,
+                  clock_moves=clock_moves, counts=self.counts)
 
     # -- shocks ----------------------------------------------------------------------------------
 
@@ -243,7 +181,7 @@ class SelloffModel(Model):
                 self.mk.flow[:] += add
                 self._timed.append((g + eff.duration_min,
                                     lambda add=add: self.mk.flow.__isub__(add)))
-            if eff.liquidity is not None and self.scenario.channels.liquidity:
+            if eff.liquidity is not None and self.spec.channels.liquidity:
                 token = object()  # this withdrawal, among any that overlap it
                 self._withdrawals.append((token, eff.liquidity))
                 self._set_maker_quotes()
@@ -257,17 +195,13 @@ class SelloffModel(Model):
     def _set_maker_quotes(self):
         """Market makers' size and half-spread: their defaults under every liquidity withdrawal
         in force, applied in the order they began (one ending leaves the others in force)."""
-        mm = np.flatnonzero(self.inv.kind == AK.MAKER)
-        par = self.inv.par
-        par[mm] = self.mm_par0
-        for _token, (size_f, spread_f) in self._withdrawals:
-            par[mm, AK.P_SIZE] = np.maximum(1.0, np.round(par[mm, AK.P_SIZE] * size_f))
-            par[mm, AK.P_A] *= spread_f
+        set_maker_quotes(self.inv, self.mm_rows, self.mm_par0,
+                         [factors for _token, factors in self._withdrawals])
 
     def _hear_times(self, sh, t):
         """When each investor hears news `sh` fired at time t (seconds)."""
         n = self.inv.kind.size
-        if not self.scenario.channels.informational or n == 0:
+        if not self.spec.channels.informational or n == 0:
             return np.full(n, float(t))
         if self._csr is None:
             self._csr = to_csr(information_graph(n, self.news_rng))
@@ -275,21 +209,21 @@ class SelloffModel(Model):
         if sh.first == "any":
             pool = np.arange(n)
         else:
-            pool = np.flatnonzero(self.inv.kind == AK.KIND_NAMES.index(sh.first))
+            pool = np.flatnonzero(self.inv.kind == kind_code(sh.first))
         rng = self.news_rng
         if pool.size >= k:
             seeds = rng.choice(pool, k, replace=False)
         else:
             rest = np.setdiff1d(np.arange(n), pool)
             seeds = np.concatenate([pool, rng.choice(rest, k - pool.size, replace=False)])
-        horizon = self.scenario.days * SESSION_SECONDS - t
+        horizon = self.spec.days * SESSION_SECONDS - t
         return t + spread_times(*self._csr, np.sort(seeds), sh.spread_per_hour, rng, horizon)
 
     def _news(self, sh, eff, t):
         """Values jump now; each investor acts on it from the time it hears it."""
         jump = np.log1p(np.maximum(eff.dv[self.uidx], -0.99))
         self.mk.logv[:] += jump
-        self.mk.h[:] += np.log1p(self.scenario.dynamics.news_vol * np.abs(jump) / self.day_sd)
+        self.mk.h[:] += np.log1p(self.spec.dynamics.news_vol * np.abs(jump) / self.day_sd)
         hear = self._hear_times(sh, t)
         readers = np.zeros(0, np.int64)
         if eff.jevons_dv is not None:
@@ -302,7 +236,7 @@ class SelloffModel(Model):
             self._jevons.extend(zip(hear[readers], readers, add, strict=True))
             self._jevons.sort()
         # attention: an investor who has heard trades more, the more so the more its stock moved
-        d = self.scenario.dynamics
+        d = self.spec.dynamics
         if d.attention > 0:
             home = self.inv.home
             w = np.where(home >= 0, np.abs(jump)[np.maximum(home, 0)]
@@ -331,8 +265,8 @@ class SelloffModel(Model):
         hear = np.stack([h for h, _ in self._attention])
         extra = np.stack([x for _, x in self._attention])
         live = np.zeros(len(self._attention), np.int64)
-        tau = self.scenario.dynamics.attention_hours * 3600.0
-        AK.attention_rates(self.rate0, hear, extra, float(t), tau, self.inv.order, self.inv.rate,
+        tau = self.spec.dynamics.attention_hours * 3600.0
+        attention_rates(self.rate0, hear, extra, float(t), tau, self.inv.order, self.inv.rate,
                            self.inv.cum, live)
         self._attention = [a for a, keep in zip(self._attention, live, strict=True) if keep]
 
@@ -352,16 +286,16 @@ class SelloffModel(Model):
         ex = self.exchange
         ex.start_day(self.day)
         if self.day > 0:  # overnight news
-            z = self.value_rng.standard_normal() * self.scenario.dynamics.common_factor
+            z = self.value_rng.standard_normal() * self.spec.dynamics.common_factor
             e = self.value_rng.standard_normal(len(self.tickers))
-            b = self.scenario.dynamics.common_factor
+            b = self.spec.dynamics.common_factor
             self.mk.logv[:] += self.overnight_sd * (z + np.sqrt(1 - b * b) * e)
         self.mk.prev_close[:] = ex.prev_close
         self._fire(-1)
         t0 = self.day * SESSION_SECONDS
-        rounds = self.scenario.rules.preopen_rounds if self.scenario.rules.auctions else 0
+        rounds = self.spec.rules.preopen_rounds if self.spec.rules.auctions else 0
         if rounds:
-            self._run(t0, rounds, True, False)
+            self._run(t0, rounds, call_phase=True, clock_moves=False)
         self.open_prices[self.day] = ex.open_auction()
 
     def _close_day(self):
@@ -391,22 +325,22 @@ class SelloffModel(Model):
         self._fire(self.minute)
         self._apply_jevons(t0)
         self._attend(t0)
-        call_s = self.scenario.rules.closing_call_s if self.scenario.rules.auctions else 0
+        call_s = self.spec.rules.closing_call_s if self.spec.rules.auctions else 0
         if self.minute == MINUTES - 1 and call_s:
             cont = 60 - min(60, call_s)
             if cont:
-                self._run(t0, cont, False, True)
+                self._run(t0, cont, call_phase=False, clock_moves=True)
             ex.start_closing_call()
-            self._run(t0 + cont, 60 - cont, True, True)
+            self._run(t0 + cont, 60 - cont, call_phase=True, clock_moves=True)
         else:
-            self._run(t0, 60, False, True)
+            self._run(t0, 60, call_phase=False, clock_moves=True)
         level = ex.check_circuit_breaker(self.shares_out)
         if level:
             self.halts.append((self.day, self.minute, level))
         if self.minute == MINUTES - 1:
             self._close_day()
             self.minute = 0
-            if self.day >= self.scenario.days - 1:
+            if self.day >= self.spec.days - 1:
                 self.running = False
         else:
             self._collect_minute()
@@ -417,11 +351,11 @@ class SelloffModel(Model):
         self.datacollector.collect(self)
 
     def cohorts(self) -> np.ndarray:
-        """Per investor kind (rows in agents._kernels.KIND_NAMES order): shares held (all
+        """Per investor kind (rows in agents.population.KIND_NAMES order): shares held (all
         stocks), cash and P&L since the start, dollars."""
         ex = self.exchange
-        out = np.zeros((len(AK.KIND_NAMES), 3))
-        AK.cohort_totals(self.inv.kind, ex.cash, ex.shares, self.last_prices(), self.wealth0, out)
+        out = np.zeros((len(KIND_NAMES), 3))
+        cohort_totals(self.inv.kind, ex.cash, ex.shares, self.last_prices(), self.wealth0, out)
         return out
 
     def _collect_minute(self, closing=False):
@@ -431,14 +365,7 @@ class SelloffModel(Model):
         last_close = self.bars[g - 1, :, 3] if g > 0 else self.prev_close0
         ex.drain_into_bar(last_close, self.bars[g], self.motive_volume[g])
         if not closing:
-            sec = slice(self.minute * 60, self.minute * 60 + 60)
-            bid = ex.tob[:, 0, sec]
-            ask = ex.tob[:, 1, sec]
-            ok = (bid > 0) & (ask > 0)
-            with np.errstate(invalid="ignore"):
-                self.spread[g] = np.where(ok.any(axis=1),
-                                          ((ask - bid) * ok).sum(axis=1) / np.maximum(1, ok.sum(1)),
-                                          np.nan)
+            self.spread[g] = ex.mean_spread(self.minute * 60, self.minute * 60 + 60)
             if self.minute % 5 == 2:
                 self._sample_depth()
 
@@ -446,13 +373,11 @@ class SelloffModel(Model):
         """Shares at the best price level and the 9 ticks behind it (level 1 = best), both sides
         pooled, summed over samples; a stock whose book is one-sided or too near the edge of its
         window is not sampled (and not counted)."""
-        bk = self.exchange.book
         for s in range(len(self.tickers)):
-            off, nlev = bk.bs[s, MK.OFF], bk.bs[s, MK.NLEV]
-            bb, ab = bk.bs[s, MK.BBEST], bk.bs[s, MK.ABEST]
-            if bb >= 9 and ab <= nlev - 10:
-                self.depth_sum[s] += bk.lv[off + bb - np.arange(10), MK.DEP]
-                self.depth_sum[s] += bk.lv[off + ab + np.arange(10), 4 + MK.DEP]
+            depth = self.exchange.depth_by_tick(s, 10)
+            if depth is not None:
+                self.depth_sum[s] += depth[0]
+                self.depth_sum[s] += depth[1]
                 self.depth_n[s] += 1
 
     def run(self, progress: bool = False):
@@ -461,12 +386,12 @@ class SelloffModel(Model):
         Python's cyclic garbage collector is paused meanwhile: a run allocates no cycles, and
         each full collection walks every Mesa agent (measured: about a tenth of a run's time).
         """
-        total = self.scenario.days * MINUTES
+        total = self.spec.days * MINUTES
         it = range(total)
         if progress:
             from tqdm import tqdm
 
-            it = tqdm(it, desc=self.scenario.name, unit="min", leave=False)
+            it = tqdm(it, desc=self.spec.name, unit="min", leave=False)
         collecting = gc.isenabled()
         gc.disable()
         try:
