@@ -8,7 +8,7 @@ compiled loop (agents/_kernels.py), not here.
 
 from mesa import Agent
 
-from ._kernels import KIND_NAMES
+from .schema import KIND_NAMES
 
 __all__ = ["Investor"]
 

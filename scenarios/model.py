@@ -15,21 +15,14 @@ from agents.firms import make_firm
 from agents.investor import Investor
 from agents.loop import attention_rates, cohort_totals, new_market_view, run_ticks
 from agents.networks import information_graph, spread_times, supply_graph, to_csr
-from agents.population import (
-    KIND_NAMES,
-    build_investors,
-    kind_code,
-    maker_rows,
-    mute_trend_followers,
-    set_maker_quotes,
-)
+from agents.population import build_investors, maker_rows, mute_trend_followers, set_maker_quotes
+from agents.schema import KIND_NAMES, N_MOTIVES, kind_code
 from agents.universe import SELLER_ROLES, load_edges, load_universe
 from market import SESSION_SECONDS, Exchange, MarketRules
 
 __all__ = ["SelloffModel", "Investor", "MINUTES"]
 
 MINUTES = SESSION_SECONDS // 60  # 390
-N_MOTIVES = 9
 
 
 class SelloffModel(Model):
@@ -351,7 +344,7 @@ class SelloffModel(Model):
         self.datacollector.collect(self)
 
     def cohorts(self) -> np.ndarray:
-        """Per investor kind (rows in agents.population.KIND_NAMES order): shares held (all
+        """Per investor kind (rows in agents.schema.Kind order): shares held (all
         stocks), cash and P&L since the start, dollars."""
         ex = self.exchange
         out = np.zeros((len(KIND_NAMES), 3))

@@ -32,6 +32,7 @@ import numpy as np
 
 from agents.networks import ai_exposure, revenue_value_change, supplier_shares
 from agents.params import param
+from agents.schema import Kind
 
 __all__ = [
     "AIDemandNews", "CapexGuidance", "FirmStatement", "ChipTariff", "ExportControl",
@@ -39,7 +40,8 @@ __all__ = [
     "SECTORS", "FAB_ABROAD", "CHINA_REVENUE",
 ]
 
-KINDS_FIRST = ("any", "fundamental", "momentum", "noise")
+#: who may hear news first: anyone, or the single-stock kinds who read news
+KINDS_FIRST = ("any", *(k.label for k in (Kind.FUNDAMENTAL, Kind.MOMENTUM, Kind.NOISE)))
 
 #: Share of a firm's chips fabricated outside the US (mostly by TSMC in Taiwan), fraction.
 FAB_ABROAD = {
