@@ -216,123 +216,155 @@ def _clip_price(book, s, p):
     return min(max(p, lo), hi)
 
 
+# One function per kind. A single-stock kind's function gets the investor's situation (mid, best
+# bid and ask, position, a drawn order size) and returns at most one order as (send, side, kind,
+# price, qty, motive, slot); `_decide` sends it from its one `_send` call site (`_send` and the
+# exchange entry it calls are inlined, once per call site). A market maker sends its bid itself
+# and returns its ask; basket traders send one market order per stock (`_basket`).
+
+
 @njit(**LEAF)
-def _decide(ex, inv, mk, i, t, call_phase):
-    # Each branch chooses at most one order (a market maker two) and one call site sends it:
-    # `_send` and the exchange entry it calls are inlined here, once per call site.
-    book = ex[0]
-    acc = ex[2]
-    k = inv.kind[i]
+def _fundamental(book, inv, mk, i, s, t, call_phase, mid, b, a, pos, size):
+    """Value trader: trades toward its estimate of value when mispricing passes a threshold.
+
+    Columns: threshold (fraction), take_prob (probability of taking liquidity), position_limit,
+    doubt (a trader who has not heard the latest news and sees the price further than this
+    fraction from its estimate suspects news it has missed and stays out), commitment (the limit
+    grows by position_limit for each commitment of mispricing: bigger mispricings draw more
+    capital).
+    """
     par = inv.par
     rs = mk.rng
+    v = np.exp(_view(inv, mk, i, s, t))
+    thr = par[i, F_THRESHOLD]
+    lim = par[i, F_LIMIT] * (1.0 + abs(v / mid - 1.0) / par[i, F_COMMIT])
+    nk = mk.jump.shape[0]
+    if not (nk > 0 and inv.hear[nk - 1, i] <= t) and abs(v - mid) > par[i, F_DOUBT] * mid:
+        # withdraw its order: a cancel and nothing new (qty 0)
+        return True, BUY, LIMIT, NONE, NONE, M_VALUE, BID_SLOT
+    heard_news = False
+    for q in range(mk.jump.shape[0]):
+        if inv.hear[q, i] <= t and t - inv.hear[q, i] < 3600.0:
+            heard_news = True
+    motive = M_NEWS if heard_news else M_VALUE
+    if v > mid * (1.0 + thr) and pos < lim:
+        qty = int(size * min(4.0, (v / mid - 1.0) / thr))
+        take = uniform(rs) < par[i, F_TAKE] and a > 0 and not call_phase
+        # in a call auction a limit at one's own reservation price is the natural order
+        # (all fill at the one auction price); in continuous trading, post inside
+        p = a if take else int(v * (1.0 - 0.5 * thr)) if call_phase else int(
+            min(v * (1.0 - 0.5 * thr), mid - 0.5))
+        return True, BUY, LIMIT, _clip_price(book, s, p), qty, motive, BID_SLOT
+    if v < mid * (1.0 - thr) and pos > -lim:
+        qty = int(size * min(4.0, (1.0 - v / mid) / thr))
+        take = uniform(rs) < par[i, F_TAKE] and b > 0 and not call_phase
+        p = b if take else int(v * (1.0 + 0.5 * thr) + 0.999) if call_phase else int(
+            max(v * (1.0 + 0.5 * thr), mid + 1.5))
+        return True, SELL, LIMIT, _clip_price(book, s, p), qty, motive, BID_SLOT
+    return False, BUY, LIMIT, NONE, NONE, motive, BID_SLOT
+
+
+@njit(**LEAF)
+def _momentum(book, inv, mk, i, s, t, call_phase, mid, b, a, pos, size):
+    """Trend follower: a market order with the sign of its trend signal past a threshold.
+
+    Columns: threshold (on the trend signal, in sds of the fast average), slow_weight (weight on
+    the slow average: the horizon mix), position_limit. Sends nothing in a call phase.
+    """
+    par = inv.par
+    if call_phase:
+        return False, BUY, MARKET, NONE, NONE, M_MOMENTUM, BID_SLOT
+    sig = mk.ema_fast[s] * (1.0 - par[i, MO_SLOW]) + mk.ema_slow[s] * par[i, MO_SLOW]
+    # in sds of the fast average's own noise: sd(EMA) = sd(r) * sqrt(alpha / 2)
+    thr = par[i, MO_THRESHOLD] * np.sqrt(mk.var_ref[s] * mk.cfg[C_FAST] * 0.5)
+    qty = size
+    if sig > thr and pos < par[i, MO_LIMIT] and a > 0:
+        return True, BUY, MARKET, NONE, qty, M_MOMENTUM, BID_SLOT
+    if sig < -thr and pos > -par[i, MO_LIMIT] and b > 0:
+        return True, SELL, MARKET, NONE, qty, M_MOMENTUM, BID_SLOT
+    return False, BUY, MARKET, NONE, qty, M_MOMENTUM, BID_SLOT
+
+
+@njit(**LEAF)
+def _noise(book, inv, mk, i, s, t, call_phase, mid, b, a, pos, size):
+    """Noise trader: a random side, at market or a random limit; buys more in a dip.
+
+    Columns: market_prob (probability of a market order), limit_distance (mean distance of
+    limits, units of 10 bp of mid), dip_threshold (fractional fall from the previous close),
+    dip_propensity (extra buy probability in a dip).
+    """
+    par = inv.par
+    rs = mk.rng
+    fall = 1.0 - mid / mk.prev_close[s]
+    pbuy = 0.5
+    motive = M_NOISE
+    if fall > par[i, NO_DIP]:
+        pbuy = 0.5 + par[i, NO_DIP_BUY] * 0.5
+        motive = M_DIP
+    side = BUY if uniform(rs) < pbuy else SELL
+    if motive == M_DIP and side == SELL:
+        motive = M_NOISE
+    if uniform(rs) < par[i, NO_MARKET] and not call_phase and (a > 0 if side == BUY else b > 0):
+        return True, side, MARKET, NONE, size, motive, BID_SLOT
+    unit = max(1.0, mid * 0.001)
+    d = -np.log(1.0 - uniform(rs)) * par[i, NO_DISTANCE] * unit
+    p = int(mid - d) if side == BUY else int(mid + d + 0.999)
+    return True, side, LIMIT, _clip_price(book, s, p), size, motive, BID_SLOT
+
+
+@njit(**LEAF)
+def _market_maker(ex, inv, mk, i, s, t, call_phase, mid, b, a, pos, size):
+    """Market maker: two-sided quotes skewed by inventory, wider with volatility, withdrawn past
+    a volatility ratio. Sends its bid; returns its ask.
+
+    Columns: half_spread_bp (of mid), widen (per unit of excess volatility ratio),
+    inventory_limit (shares), withdraw_ratio (volatility ratio at which it withdraws).
+    """
+    book = ex[0]
+    par = inv.par
+    ratio = np.sqrt(mk.var[s] / mk.var_ref[s])
+    half = max(1.0, mid * par[i, MM_HALF] * 1e-4
+               * (1.0 + par[i, MM_WIDEN] * max(0.0, ratio - 1.0)))
+    lim = par[i, MM_LIMIT]
+    skew = -pos / lim * half
+    withdraw = mk.cfg[C_LIQUIDITY] > 0 and ratio > par[i, MM_WITHDRAW]
+    bid = int(mid - half + skew)
+    ask = int(mid + half + skew + 0.999)
+    if ask <= bid:
+        ask = bid + 1
+    qb = size if (pos < lim and not withdraw) else 0
+    _send(ex, inv, i, s, BUY, LIMIT, _clip_price(book, s, bid), qb, M_MM, t, BID_SLOT)
+    qa = size if (pos > -lim and not withdraw) else 0
+    return True, SELL, LIMIT, _clip_price(book, s, ask), qa, M_MM, ASK_SLOT
+
+
+@njit(**LEAF)
+def _decide(ex, inv, mk, i, t, call_phase):
+    """Investor i decides at time t by its kind; at most one order leaves by the `_send` below."""
+    k = inv.kind[i]
     if k == LEVERAGED or k == PASSIVE:
         _basket(ex, inv, mk, i, t, call_phase)
         return
+    book = ex[0]
+    acc = ex[2]
     s = inv.home[i]
     mid, b, a = _mid(book, s, mk)
     pos = acc.shares[inv.acct[i], s]
-    size = max(1, int(par[i, P_SIZE] * (0.5 + uniform(rs))))
-    go = False
-    side = BUY
-    kind = LIMIT
-    price = NONE
-    qty = NONE
-    motive = M_VALUE
-    slot = BID_SLOT
+    size = max(1, int(inv.par[i, P_SIZE] * (0.5 + uniform(mk.rng))))
     if k == FUNDAMENTAL:
-        # threshold (fraction), take_prob: probability of taking liquidity, position_limit,
-        # doubt: a trader who has not heard the latest news and sees the price further than
-        # this (fraction) from its estimate suspects news it has missed and stays out,
-        # commitment: the limit grows by position_limit for each commitment of mispricing (bigger
-        # mispricings draw more capital)
-        v = np.exp(_view(inv, mk, i, s, t))
-        thr = par[i, F_THRESHOLD]
-        lim = par[i, F_LIMIT] * (1.0 + abs(v / mid - 1.0) / par[i, F_COMMIT])
-        nk = mk.jump.shape[0]
-        if not (nk > 0 and inv.hear[nk - 1, i] <= t) and abs(v - mid) > par[i, F_DOUBT] * mid:
-            go = True  # withdraw its order: a cancel and nothing new (qty 0)
-        else:
-            heard_news = False
-            for q in range(mk.jump.shape[0]):
-                if inv.hear[q, i] <= t and t - inv.hear[q, i] < 3600.0:
-                    heard_news = True
-            motive = M_NEWS if heard_news else M_VALUE
-            if v > mid * (1.0 + thr) and pos < lim:
-                go = True
-                qty = int(size * min(4.0, (v / mid - 1.0) / thr))
-                take = uniform(rs) < par[i, F_TAKE] and a > 0 and not call_phase
-                # in a call auction a limit at one's own reservation price is the natural order
-                # (all fill at the one auction price); in continuous trading, post inside
-                p = a if take else int(v * (1.0 - 0.5 * thr)) if call_phase else int(
-                    min(v * (1.0 - 0.5 * thr), mid - 0.5))
-                price = _clip_price(book, s, p)
-            elif v < mid * (1.0 - thr) and pos > -lim:
-                go = True
-                side = SELL
-                qty = int(size * min(4.0, (1.0 - v / mid) / thr))
-                take = uniform(rs) < par[i, F_TAKE] and b > 0 and not call_phase
-                p = b if take else int(v * (1.0 + 0.5 * thr) + 0.999) if call_phase else int(
-                    max(v * (1.0 + 0.5 * thr), mid + 1.5))
-                price = _clip_price(book, s, p)
+        go, side, kind, price, qty, motive, slot = _fundamental(
+            book, inv, mk, i, s, t, call_phase, mid, b, a, pos, size)
     elif k == MOMENTUM:
-        # threshold on the trend signal (sds of the fast average), position_limit,
-        # slow_weight: weight on the slow average (horizon mix)
-        if call_phase:
-            return
-        sig = mk.ema_fast[s] * (1.0 - par[i, MO_SLOW]) + mk.ema_slow[s] * par[i, MO_SLOW]
-        # in sds of the fast average's own noise: sd(EMA) = sd(r) * sqrt(alpha / 2)
-        thr = par[i, MO_THRESHOLD] * np.sqrt(mk.var_ref[s] * mk.cfg[C_FAST] * 0.5)
-        kind = MARKET
-        qty = size
-        motive = M_MOMENTUM
-        if sig > thr and pos < par[i, MO_LIMIT] and a > 0:
-            go = True
-        elif sig < -thr and pos > -par[i, MO_LIMIT] and b > 0:
-            go = True
-            side = SELL
+        go, side, kind, price, qty, motive, slot = _momentum(
+            book, inv, mk, i, s, t, call_phase, mid, b, a, pos, size)
     elif k == NOISE:
-        # market_prob: probability of a market order, limit_distance: mean distance of limits
-        # (units of 10 bp), dip_threshold (fractional fall from the previous close),
-        # dip_propensity
-        fall = 1.0 - mid / mk.prev_close[s]
-        pbuy = 0.5
-        motive = M_NOISE
-        if fall > par[i, NO_DIP]:
-            pbuy = 0.5 + par[i, NO_DIP_BUY] * 0.5
-            motive = M_DIP
-        side = BUY if uniform(rs) < pbuy else SELL
-        if motive == M_DIP and side == SELL:
-            motive = M_NOISE
-        go = True
-        qty = size
-        if uniform(rs) < par[i, NO_MARKET] and not call_phase and (a > 0 if side == BUY else b > 0):
-            kind = MARKET
-        else:
-            unit = max(1.0, mid * 0.001)
-            d = -np.log(1.0 - uniform(rs)) * par[i, NO_DISTANCE] * unit
-            p = int(mid - d) if side == BUY else int(mid + d + 0.999)
-            price = _clip_price(book, s, p)
+        go, side, kind, price, qty, motive, slot = _noise(
+            book, inv, mk, i, s, t, call_phase, mid, b, a, pos, size)
     elif k == MAKER:
-        # half_spread_bp (bp of mid), widen: widening per unit of excess volatility ratio,
-        # inventory_limit (shares), withdraw_ratio: volatility ratio at which it withdraws
-        ratio = np.sqrt(mk.var[s] / mk.var_ref[s])
-        half = max(1.0, mid * par[i, MM_HALF] * 1e-4
-                   * (1.0 + par[i, MM_WIDEN] * max(0.0, ratio - 1.0)))
-        lim = par[i, MM_LIMIT]
-        skew = -pos / lim * half
-        withdraw = mk.cfg[C_LIQUIDITY] > 0 and ratio > par[i, MM_WITHDRAW]
-        bid = int(mid - half + skew)
-        ask = int(mid + half + skew + 0.999)
-        if ask <= bid:
-            ask = bid + 1
-        qb = size if (pos < lim and not withdraw) else 0
-        _send(ex, inv, i, s, BUY, LIMIT, _clip_price(book, s, bid), qb, M_MM, t, BID_SLOT)
-        go = True
-        side = SELL
-        price = _clip_price(book, s, ask)
-        qty = size if (pos > -lim and not withdraw) else 0
-        motive = M_MM
-        slot = ASK_SLOT
+        go, side, kind, price, qty, motive, slot = _market_maker(
+            ex, inv, mk, i, s, t, call_phase, mid, b, a, pos, size)
+    else:
+        return
     if go:
         _send(ex, inv, i, s, side, kind, price, qty, motive, t, slot)
 
