@@ -52,8 +52,8 @@ def test_magnitudes_by_hand():
     assert CapexGuidance().magnitude == 0.0 and FundFlow().magnitude == 0.0
 
 
-def test_attribution_picks_the_shock_of_largest_magnitude():
-    sc = get_scenario("chip_tariffs")
+def test_attribution_picks_the_shock_of_largest_magnitude(small_scenario):
+    sc = small_scenario("chip_tariffs")
     small, big = ChipTariff(name="a", day=0, rate=0.1), ExportControl(name="b", day=1,
                                                                       lost_share=0.9)
     assert shock_day(dataclasses.replace(sc, shocks=(small, big))) == 1
