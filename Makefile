@@ -30,6 +30,8 @@ engine-demo: $(STAMP)
 
 test: $(STAMP)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	# the kernels' reference-twin tests again as plain Python, so coverage sees inside them
+	NUMBA_DISABLE_JIT=1 $(BIN)/python -m pytest -m nojit -p no:cacheprovider -q
 
 notebooks: $(STAMP)  # every lesson at full size, with HTML copies in out/notebooks/
 	$(BIN)/jupyter nbconvert --to html --execute --ExecutePreprocessor.timeout=1200 \

@@ -16,6 +16,9 @@ from numba import njit
 
 from market import compiled as X
 
+from .schema import KIND_NAMES as _KIND_NAMES
+from .schema import SCHEMAS, Kind, Motive
+
 # The loop's helpers are inlined by LLVM (`forceinline`), so a decision passes no arguments: a
 # call of `_decide` passed some 40 arrays, hundreds of words, by value. numba's own IR inliner
 # (`inline="always"`) would do the same at several times the compile time.
@@ -23,20 +26,35 @@ ENTRY = dict(cache=True, _nrt=False)  # called from Python
 HOT = dict(ENTRY, no_cpython_wrapper=True, no_cfunc_wrapper=True)
 LEAF = dict(HOT, forceinline=True)
 
-# investor kinds
-FUNDAMENTAL, MOMENTUM, NOISE, MAKER, LEVERAGED, PASSIVE = 0, 1, 2, 3, 4, 5
-KIND_NAMES = ("fundamental", "momentum", "noise", "market_maker", "leveraged", "passive")
+# investor kinds and motives: agents/schema.py (module-level ints here: numba reads them as
+# compile-time constants)
+FUNDAMENTAL, MOMENTUM, NOISE, MAKER, LEVERAGED, PASSIVE = (
+    int(Kind.FUNDAMENTAL), int(Kind.MOMENTUM), int(Kind.NOISE), int(Kind.MARKET_MAKER),
+    int(Kind.LEVERAGED), int(Kind.PASSIVE))
+KIND_NAMES = _KIND_NAMES
 # motives (market.Motive)
 # (numpy ints, not Python ints: numba types a Python-int constant by its value and compiles a
 # callee once per distinct constant; these keep `_send` to one compiled copy)
-(M_VALUE, M_MOMENTUM, M_NOISE, M_DIP, M_MM, M_FORCED, M_FLOW,
- M_NEWS) = np.arange(1, 9, dtype=np.int64)
+M_VALUE, M_MOMENTUM, M_NOISE, M_DIP, M_MM, M_FORCED, M_FLOW, M_NEWS = (
+    np.int64(m) for m in (Motive.VALUE, Motive.MOMENTUM, Motive.NOISE, Motive.DIP_BUY,
+                          Motive.MARKET_MAKING, Motive.FORCED, Motive.FUND_FLOW, Motive.NEWS))
 # order sides and kinds (market.Side / market.OrderKind) and the investor's two order slots
 BUY, SELL, LIMIT, MARKET, CANCEL = np.array([1, -1, 0, 1, 2], dtype=np.int64)
 BID_SLOT, ASK_SLOT, NONE, NO_ID = np.array([0, 1, 0, -1], dtype=np.int64)
 
-# columns of Investors.par, by kind (documented in agents/population.py)
-P_SIZE, P_A, P_B, P_C, P_D, P_E = 0, 1, 2, 3, 4, 5
+# columns of Investors.par, by kind and name (agents/schema.py SCHEMAS; units in
+# agents/population.py)
+P_SIZE = 0
+_F, _MO, _NO, _MM, _LV = (SCHEMAS[k] for k in (FUNDAMENTAL, MOMENTUM, NOISE, MAKER, LEVERAGED))
+F_THRESHOLD, F_TAKE, F_LIMIT, F_DOUBT, F_COMMIT = (
+    _F.column(c) for c in ("threshold", "take_prob", "position_limit", "doubt", "commitment"))
+MO_THRESHOLD, MO_SLOW, MO_LIMIT = (
+    _MO.column(c) for c in ("threshold", "slow_weight", "position_limit"))
+NO_MARKET, NO_DISTANCE, NO_DIP, NO_DIP_BUY = (
+    _NO.column(c) for c in ("market_prob", "limit_distance", "dip_threshold", "dip_propensity"))
+MM_HALF, MM_WIDEN, MM_LIMIT, MM_WITHDRAW = (
+    _MM.column(c) for c in ("half_spread_bp", "widen", "inventory_limit", "withdraw_ratio"))
+LV_LIMIT, LV_SELL = (_LV.column(c) for c in ("leverage_limit", "sell_fraction"))
 
 # Mkt.cfg entries
 (C_FUNDAMENTAL, C_INFORMATIONAL, C_FIRE_SALE, C_LIQUIDITY, C_ACT_GAIN, C_ACT_MAX, C_H_PHI,
@@ -52,7 +70,7 @@ class Investors(NamedTuple):
     home: np.ndarray  # int64[N] the stock it trades, -1 for basket traders
     rate: np.ndarray  # float64[N] arrivals per second at activity 1
     cum: np.ndarray  # float64[N] cumulative rates in `order` (for picking who arrives)
-    par: np.ndarray  # float64[N, 6] kind parameters (agents/population.py)
+    par: np.ndarray  # float64[N, N_PAR] kind parameters, columns by agents/schema.py
     bias: np.ndarray  # float64[N] log bias of a fundamental trader's value estimate
     oid: np.ndarray  # int64[N, 2] live order ids (bid, ask), -1 none
     basket: np.ndarray  # float64[N, S] target weights of basket traders (leveraged, passive)
@@ -198,121 +216,155 @@ def _clip_price(book, s, p):
     return min(max(p, lo), hi)
 
 
+# One function per kind. A single-stock kind's function gets the investor's situation (mid, best
+# bid and ask, position, a drawn order size) and returns at most one order as (send, side, kind,
+# price, qty, motive, slot); `_decide` sends it from its one `_send` call site (`_send` and the
+# exchange entry it calls are inlined, once per call site). A market maker sends its bid itself
+# and returns its ask; basket traders send one market order per stock (`_basket`).
+
+
 @njit(**LEAF)
-def _decide(ex, inv, mk, i, t, call_phase):
-    # Each branch chooses at most one order (a market maker two) and one call site sends it:
-    # `_send` and the exchange entry it calls are inlined here, once per call site.
-    book = ex[0]
-    acc = ex[2]
-    k = inv.kind[i]
+def _fundamental(book, inv, mk, i, s, t, call_phase, mid, b, a, pos, size):
+    """Value trader: trades toward its estimate of value when mispricing passes a threshold.
+
+    Columns: threshold (fraction), take_prob (probability of taking liquidity), position_limit,
+    doubt (a trader who has not heard the latest news and sees the price further than this
+    fraction from its estimate suspects news it has missed and stays out), commitment (the limit
+    grows by position_limit for each commitment of mispricing: bigger mispricings draw more
+    capital).
+    """
     par = inv.par
     rs = mk.rng
+    v = np.exp(_view(inv, mk, i, s, t))
+    thr = par[i, F_THRESHOLD]
+    lim = par[i, F_LIMIT] * (1.0 + abs(v / mid - 1.0) / par[i, F_COMMIT])
+    nk = mk.jump.shape[0]
+    if not (nk > 0 and inv.hear[nk - 1, i] <= t) and abs(v - mid) > par[i, F_DOUBT] * mid:
+        # withdraw its order: a cancel and nothing new (qty 0)
+        return True, BUY, LIMIT, NONE, NONE, M_VALUE, BID_SLOT
+    heard_news = False
+    for q in range(mk.jump.shape[0]):
+        if inv.hear[q, i] <= t and t - inv.hear[q, i] < 3600.0:
+            heard_news = True
+    motive = M_NEWS if heard_news else M_VALUE
+    if v > mid * (1.0 + thr) and pos < lim:
+        qty = int(size * min(4.0, (v / mid - 1.0) / thr))
+        take = uniform(rs) < par[i, F_TAKE] and a > 0 and not call_phase
+        # in a call auction a limit at one's own reservation price is the natural order
+        # (all fill at the one auction price); in continuous trading, post inside
+        p = a if take else int(v * (1.0 - 0.5 * thr)) if call_phase else int(
+            min(v * (1.0 - 0.5 * thr), mid - 0.5))
+        return True, BUY, LIMIT, _clip_price(book, s, p), qty, motive, BID_SLOT
+    if v < mid * (1.0 - thr) and pos > -lim:
+        qty = int(size * min(4.0, (1.0 - v / mid) / thr))
+        take = uniform(rs) < par[i, F_TAKE] and b > 0 and not call_phase
+        p = b if take else int(v * (1.0 + 0.5 * thr) + 0.999) if call_phase else int(
+            max(v * (1.0 + 0.5 * thr), mid + 1.5))
+        return True, SELL, LIMIT, _clip_price(book, s, p), qty, motive, BID_SLOT
+    return False, BUY, LIMIT, NONE, NONE, motive, BID_SLOT
+
+
+@njit(**LEAF)
+def _momentum(book, inv, mk, i, s, t, call_phase, mid, b, a, pos, size):
+    """Trend follower: a market order with the sign of its trend signal past a threshold.
+
+    Columns: threshold (on the trend signal, in sds of the fast average), slow_weight (weight on
+    the slow average: the horizon mix), position_limit. Sends nothing in a call phase.
+    """
+    par = inv.par
+    if call_phase:
+        return False, BUY, MARKET, NONE, NONE, M_MOMENTUM, BID_SLOT
+    sig = mk.ema_fast[s] * (1.0 - par[i, MO_SLOW]) + mk.ema_slow[s] * par[i, MO_SLOW]
+    # in sds of the fast average's own noise: sd(EMA) = sd(r) * sqrt(alpha / 2)
+    thr = par[i, MO_THRESHOLD] * np.sqrt(mk.var_ref[s] * mk.cfg[C_FAST] * 0.5)
+    qty = size
+    if sig > thr and pos < par[i, MO_LIMIT] and a > 0:
+        return True, BUY, MARKET, NONE, qty, M_MOMENTUM, BID_SLOT
+    if sig < -thr and pos > -par[i, MO_LIMIT] and b > 0:
+        return True, SELL, MARKET, NONE, qty, M_MOMENTUM, BID_SLOT
+    return False, BUY, MARKET, NONE, qty, M_MOMENTUM, BID_SLOT
+
+
+@njit(**LEAF)
+def _noise(book, inv, mk, i, s, t, call_phase, mid, b, a, pos, size):
+    """Noise trader: a random side, at market or a random limit; buys more in a dip.
+
+    Columns: market_prob (probability of a market order), limit_distance (mean distance of
+    limits, units of 10 bp of mid), dip_threshold (fractional fall from the previous close),
+    dip_propensity (extra buy probability in a dip).
+    """
+    par = inv.par
+    rs = mk.rng
+    fall = 1.0 - mid / mk.prev_close[s]
+    pbuy = 0.5
+    motive = M_NOISE
+    if fall > par[i, NO_DIP]:
+        pbuy = 0.5 + par[i, NO_DIP_BUY] * 0.5
+        motive = M_DIP
+    side = BUY if uniform(rs) < pbuy else SELL
+    if motive == M_DIP and side == SELL:
+        motive = M_NOISE
+    if uniform(rs) < par[i, NO_MARKET] and not call_phase and (a > 0 if side == BUY else b > 0):
+        return True, side, MARKET, NONE, size, motive, BID_SLOT
+    unit = max(1.0, mid * 0.001)
+    d = -np.log(1.0 - uniform(rs)) * par[i, NO_DISTANCE] * unit
+    p = int(mid - d) if side == BUY else int(mid + d + 0.999)
+    return True, side, LIMIT, _clip_price(book, s, p), size, motive, BID_SLOT
+
+
+@njit(**LEAF)
+def _market_maker(ex, inv, mk, i, s, t, call_phase, mid, b, a, pos, size):
+    """Market maker: two-sided quotes skewed by inventory, wider with volatility, withdrawn past
+    a volatility ratio. Sends its bid; returns its ask.
+
+    Columns: half_spread_bp (of mid), widen (per unit of excess volatility ratio),
+    inventory_limit (shares), withdraw_ratio (volatility ratio at which it withdraws).
+    """
+    book = ex[0]
+    par = inv.par
+    ratio = np.sqrt(mk.var[s] / mk.var_ref[s])
+    half = max(1.0, mid * par[i, MM_HALF] * 1e-4
+               * (1.0 + par[i, MM_WIDEN] * max(0.0, ratio - 1.0)))
+    lim = par[i, MM_LIMIT]
+    skew = -pos / lim * half
+    withdraw = mk.cfg[C_LIQUIDITY] > 0 and ratio > par[i, MM_WITHDRAW]
+    bid = int(mid - half + skew)
+    ask = int(mid + half + skew + 0.999)
+    if ask <= bid:
+        ask = bid + 1
+    qb = size if (pos < lim and not withdraw) else 0
+    _send(ex, inv, i, s, BUY, LIMIT, _clip_price(book, s, bid), qb, M_MM, t, BID_SLOT)
+    qa = size if (pos > -lim and not withdraw) else 0
+    return True, SELL, LIMIT, _clip_price(book, s, ask), qa, M_MM, ASK_SLOT
+
+
+@njit(**LEAF)
+def _decide(ex, inv, mk, i, t, call_phase):
+    """Investor i decides at time t by its kind; at most one order leaves by the `_send` below."""
+    k = inv.kind[i]
     if k == LEVERAGED or k == PASSIVE:
         _basket(ex, inv, mk, i, t, call_phase)
         return
+    book = ex[0]
+    acc = ex[2]
     s = inv.home[i]
     mid, b, a = _mid(book, s, mk)
     pos = acc.shares[inv.acct[i], s]
-    size = max(1, int(par[i, P_SIZE] * (0.5 + uniform(rs))))
-    go = False
-    side = BUY
-    kind = LIMIT
-    price = NONE
-    qty = NONE
-    motive = M_VALUE
-    slot = BID_SLOT
+    size = max(1, int(inv.par[i, P_SIZE] * (0.5 + uniform(mk.rng))))
     if k == FUNDAMENTAL:
-        # P_A threshold (fraction), P_B probability of taking liquidity, P_C position limit,
-        # P_D doubt: a trader who has not heard the latest news and sees the price further than
-        # this (fraction) from its estimate suspects news it has missed and stays out,
-        # P_E commitment: the limit grows by P_C for each P_E of mispricing (bigger
-        # mispricings draw more capital)
-        v = np.exp(_view(inv, mk, i, s, t))
-        thr = par[i, P_A]
-        lim = par[i, P_C] * (1.0 + abs(v / mid - 1.0) / par[i, P_E])
-        nk = mk.jump.shape[0]
-        if not (nk > 0 and inv.hear[nk - 1, i] <= t) and abs(v - mid) > par[i, P_D] * mid:
-            go = True  # withdraw its order: a cancel and nothing new (qty 0)
-        else:
-            heard_news = False
-            for q in range(mk.jump.shape[0]):
-                if inv.hear[q, i] <= t and t - inv.hear[q, i] < 3600.0:
-                    heard_news = True
-            motive = M_NEWS if heard_news else M_VALUE
-            if v > mid * (1.0 + thr) and pos < lim:
-                go = True
-                qty = int(size * min(4.0, (v / mid - 1.0) / thr))
-                take = uniform(rs) < par[i, P_B] and a > 0 and not call_phase
-                # in a call auction a limit at one's own reservation price is the natural order
-                # (all fill at the one auction price); in continuous trading, post inside
-                p = a if take else int(v * (1.0 - 0.5 * thr)) if call_phase else int(
-                    min(v * (1.0 - 0.5 * thr), mid - 0.5))
-                price = _clip_price(book, s, p)
-            elif v < mid * (1.0 - thr) and pos > -lim:
-                go = True
-                side = SELL
-                qty = int(size * min(4.0, (1.0 - v / mid) / thr))
-                take = uniform(rs) < par[i, P_B] and b > 0 and not call_phase
-                p = b if take else int(v * (1.0 + 0.5 * thr) + 0.999) if call_phase else int(
-                    max(v * (1.0 + 0.5 * thr), mid + 1.5))
-                price = _clip_price(book, s, p)
+        go, side, kind, price, qty, motive, slot = _fundamental(
+            book, inv, mk, i, s, t, call_phase, mid, b, a, pos, size)
     elif k == MOMENTUM:
-        # P_A threshold on the trend signal (sds of the fast average), P_C position limit,
-        # P_B weight on the slow average (horizon mix)
-        if call_phase:
-            return
-        sig = mk.ema_fast[s] * (1.0 - par[i, P_B]) + mk.ema_slow[s] * par[i, P_B]
-        # in sds of the fast average's own noise: sd(EMA) = sd(r) * sqrt(alpha / 2)
-        thr = par[i, P_A] * np.sqrt(mk.var_ref[s] * mk.cfg[C_FAST] * 0.5)
-        kind = MARKET
-        qty = size
-        motive = M_MOMENTUM
-        if sig > thr and pos < par[i, P_C] and a > 0:
-            go = True
-        elif sig < -thr and pos > -par[i, P_C] and b > 0:
-            go = True
-            side = SELL
+        go, side, kind, price, qty, motive, slot = _momentum(
+            book, inv, mk, i, s, t, call_phase, mid, b, a, pos, size)
     elif k == NOISE:
-        # P_A probability of a market order, P_B mean distance of limits (in spreads of 10 bp),
-        # P_C dip threshold (fractional fall from the previous close), P_D dip-buy propensity
-        fall = 1.0 - mid / mk.prev_close[s]
-        pbuy = 0.5
-        motive = M_NOISE
-        if fall > par[i, P_C]:
-            pbuy = 0.5 + par[i, P_D] * 0.5
-            motive = M_DIP
-        side = BUY if uniform(rs) < pbuy else SELL
-        if motive == M_DIP and side == SELL:
-            motive = M_NOISE
-        go = True
-        qty = size
-        if uniform(rs) < par[i, P_A] and not call_phase and (a > 0 if side == BUY else b > 0):
-            kind = MARKET
-        else:
-            unit = max(1.0, mid * 0.001)
-            d = -np.log(1.0 - uniform(rs)) * par[i, P_B] * unit
-            p = int(mid - d) if side == BUY else int(mid + d + 0.999)
-            price = _clip_price(book, s, p)
+        go, side, kind, price, qty, motive, slot = _noise(
+            book, inv, mk, i, s, t, call_phase, mid, b, a, pos, size)
     elif k == MAKER:
-        # P_A half-spread (bp of mid), P_B widening per unit of excess volatility ratio,
-        # P_C inventory limit (shares), P_D volatility ratio at which it withdraws
-        ratio = np.sqrt(mk.var[s] / mk.var_ref[s])
-        half = max(1.0, mid * par[i, P_A] * 1e-4 * (1.0 + par[i, P_B] * max(0.0, ratio - 1.0)))
-        lim = par[i, P_C]
-        skew = -pos / lim * half
-        withdraw = mk.cfg[C_LIQUIDITY] > 0 and ratio > par[i, P_D]
-        bid = int(mid - half + skew)
-        ask = int(mid + half + skew + 0.999)
-        if ask <= bid:
-            ask = bid + 1
-        qb = size if (pos < lim and not withdraw) else 0
-        _send(ex, inv, i, s, BUY, LIMIT, _clip_price(book, s, bid), qb, M_MM, t, BID_SLOT)
-        go = True
-        side = SELL
-        price = _clip_price(book, s, ask)
-        qty = size if (pos > -lim and not withdraw) else 0
-        motive = M_MM
-        slot = ASK_SLOT
+        go, side, kind, price, qty, motive, slot = _market_maker(
+            ex, inv, mk, i, s, t, call_phase, mid, b, a, pos, size)
+    else:
+        return
     if go:
         _send(ex, inv, i, s, side, kind, price, qty, motive, t, slot)
 
@@ -328,23 +380,23 @@ def _basket(ex, inv, mk, i, t, call_phase):
     ns = mk.logv.size
     lev = inv.kind[i] == LEVERAGED
     if lev:
-        # P_A leverage limit (exposure / equity), P_B fraction of every holding sold when over
+        # leverage_limit (exposure / equity), sell_fraction: of every holding, sold when over
         equity = float(acc.cash[me])
         expo = 0.0
         for s in range(ns):
             px = np.exp(mk.logp[s])
             equity += acc.shares[me, s] * px
             expo += abs(acc.shares[me, s]) * px
-        over = equity <= 0.0 or expo > inv.par[i, P_A] * equity
+        over = equity <= 0.0 or expo > inv.par[i, LV_LIMIT] * equity
         if not (over and mk.cfg[C_FIRE_SALE] > 0):
             return
     for s in range(ns):
         if lev:
-            q = int(acc.shares[me, s] * inv.par[i, P_B])
+            q = int(acc.shares[me, s] * inv.par[i, LV_SELL])
             side = SELL
             motive = M_FORCED
         else:
-            # passive / sector ETF: P_SIZE shares of value-weighted flow per arrival; the sign
+            # passive / sector ETF: size shares of value-weighted flow per arrival; the sign
             # of the flow follows mk.flow (scenario) plus noise (baseline creations and
             # redemptions)
             w = inv.basket[i, s]

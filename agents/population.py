@@ -12,6 +12,7 @@ import numpy as np
 
 from . import _kernels as AK
 from .params import param
+from .schema import KIND_NAMES, N_PAR, SCHEMAS, Kind, kind_code
 
 __all__ = [
     "Fundamental",
@@ -23,7 +24,34 @@ __all__ = [
     "Population",
     "World",
     "build_investors",
+    "KIND_NAMES",
+    "kind_code",
+    "mute_trend_followers",
+    "maker_rows",
+    "set_maker_quotes",
 ]
+
+def mute_trend_followers(inv) -> None:
+    """Trend followers never trade (their threshold becomes infinite): the informational channel
+    off means no trend following on top of the news."""
+    inv.par[inv.kind == Kind.MOMENTUM, SCHEMAS[Kind.MOMENTUM].column("threshold")] = np.inf
+
+
+def maker_rows(inv) -> np.ndarray:
+    """Indices of the market makers in the investor arrays."""
+    return np.flatnonzero(inv.kind == Kind.MARKET_MAKER)
+
+
+def set_maker_quotes(inv, rows, par0, withdrawals) -> None:
+    """Market makers' (`rows`) quote size and half-spread: their parameters `par0` (rows of
+    `inv.par` saved at the start) under each (size factor, spread factor) of `withdrawals`,
+    applied in order; sizes are rounded to whole shares, at least 1."""
+    par = inv.par
+    par[rows] = par0
+    size, half = (SCHEMAS[Kind.MARKET_MAKER].column(c) for c in ("size", "half_spread_bp"))
+    for size_f, spread_f in withdrawals:
+        par[rows, size] = np.maximum(1.0, np.round(par[rows, size] * size_f))
+        par[rows, half] *= spread_f
 
 
 @dataclass(frozen=True)
@@ -181,71 +209,71 @@ def build_investors(pop: Population, prices, market_value, rng, n_news: int = 0,
     lev_basket = weights(ai_mask if pop.leveraged.basket == "ai" else basket_mask)
     f, mo, no, mm, lv, pa = (pop.fundamental, pop.momentum, pop.noise, pop.market_maker,
                              pop.leveraged, pop.passive)
-    counts = [f.count, mo.count, no.count, mm.per_stock * ns, lv.count, pa.count]
+    K = Kind
+    counts = {K.FUNDAMENTAL: f.count, K.MOMENTUM: mo.count, K.NOISE: no.count,
+              K.MARKET_MAKER: mm.per_stock * ns, K.LEVERAGED: lv.count, K.PASSIVE: pa.count}
+    counts = [counts[k] for k in Kind]  # in code order: investors are grouped by kind
     n = int(sum(counts))
-    kind = np.repeat(np.arange(6), counts).astype(np.int64)
+    kind = np.repeat(np.array([int(k) for k in Kind]), counts).astype(np.int64)
     home = np.full(n, -1, np.int64)
     rate = np.zeros(n)
-    par = np.zeros((n, 6))
+    par = np.zeros((n, N_PAR))
     bias = np.zeros(n)
     weights = np.sqrt(mv)
     start = np.cumsum([0] + counts)
-    sl = [slice(start[k], start[k + 1]) for k in range(6)]
-    for k, c in ((0, f), (1, mo), (2, no)):
+    sl = {k: slice(start[k], start[k + 1]) for k in Kind}
+    for k, c in ((K.FUNDAMENTAL, f), (K.MOMENTUM, mo), (K.NOISE, no)):
         home[sl[k]] = _home_stocks(counts[k], weights, rng)
         rate[sl[k]] = c.rate_per_min / 60.0
-    home[sl[3]] = np.repeat(np.arange(ns), mm.per_stock)
-    rate[sl[3]] = mm.rate_per_min / 60.0
-    rate[sl[4]] = lv.rate_per_min / 60.0
-    rate[sl[5]] = pa.rate_per_min / 60.0
+    home[sl[K.MARKET_MAKER]] = np.repeat(np.arange(ns), mm.per_stock)
+    rate[sl[K.MARKET_MAKER]] = mm.rate_per_min / 60.0
+    rate[sl[K.LEVERAGED]] = lv.rate_per_min / 60.0
+    rate[sl[K.PASSIVE]] = pa.rate_per_min / 60.0
     px = np.where(home >= 0, prices[np.maximum(home, 0)], 1.0)
 
     def shares_of(notional):
         return np.maximum(1.0, np.round(notional / px))
 
-    par[sl[0], AK.P_SIZE] = shares_of(f.notional)[sl[0]]
-    par[sl[0], AK.P_A] = f.threshold
-    par[sl[0], AK.P_B] = f.take_prob
-    par[sl[0], AK.P_C] = f.position_limit * par[sl[0], AK.P_SIZE]
-    par[sl[0], AK.P_D] = f.doubt
-    par[sl[0], AK.P_E] = f.commitment
-    bias[sl[0]] = rng.normal(0.0, f.bias_sd, counts[0]) if counts[0] else 0.0
-    par[sl[1], AK.P_SIZE] = shares_of(mo.notional)[sl[1]]
-    par[sl[1], AK.P_A] = mo.threshold
-    par[sl[1], AK.P_B] = mo.slow_weight
-    par[sl[1], AK.P_C] = mo.position_limit * par[sl[1], AK.P_SIZE]
-    par[sl[2], AK.P_SIZE] = shares_of(no.notional)[sl[2]]
-    par[sl[2], AK.P_A] = no.market_prob
-    par[sl[2], AK.P_B] = no.limit_distance
-    par[sl[2], AK.P_C] = no.dip_threshold
-    par[sl[2], AK.P_D] = no.dip_propensity
-    par[sl[3], AK.P_SIZE] = shares_of(mm.notional)[sl[3]]
-    par[sl[3], AK.P_A] = mm.half_spread_bp
-    par[sl[3], AK.P_B] = mm.widen
-    par[sl[3], AK.P_C] = mm.inventory_limit * par[sl[3], AK.P_SIZE]
-    par[sl[3], AK.P_D] = mm.withdraw_ratio
-    par[sl[4], AK.P_A] = lv.leverage_limit
-    par[sl[4], AK.P_B] = lv.sell_fraction
-    par[sl[5], AK.P_SIZE] = pa.notional / np.maximum(1.0, prices @ basket) if ns else 0.0
+    def put(k, **values):  # parameters of kind k by column name, in the order given
+        for name, v in values.items():
+            par[sl[k], SCHEMAS[k].column(name)] = v
+
+    size = shares_of(f.notional)[sl[K.FUNDAMENTAL]]
+    put(K.FUNDAMENTAL, size=size, threshold=f.threshold, take_prob=f.take_prob,
+        position_limit=f.position_limit * size, doubt=f.doubt, commitment=f.commitment)
+    bias[sl[K.FUNDAMENTAL]] = (rng.normal(0.0, f.bias_sd, counts[K.FUNDAMENTAL])
+                               if counts[K.FUNDAMENTAL] else 0.0)
+    size = shares_of(mo.notional)[sl[K.MOMENTUM]]
+    put(K.MOMENTUM, size=size, threshold=mo.threshold, slow_weight=mo.slow_weight,
+        position_limit=mo.position_limit * size)
+    put(K.NOISE, size=shares_of(no.notional)[sl[K.NOISE]], market_prob=no.market_prob,
+        limit_distance=no.limit_distance, dip_threshold=no.dip_threshold,
+        dip_propensity=no.dip_propensity)
+    size = shares_of(mm.notional)[sl[K.MARKET_MAKER]]
+    put(K.MARKET_MAKER, size=size, half_spread_bp=mm.half_spread_bp, widen=mm.widen,
+        inventory_limit=mm.inventory_limit * size, withdraw_ratio=mm.withdraw_ratio)
+    put(K.LEVERAGED, leverage_limit=lv.leverage_limit, sell_fraction=lv.sell_fraction)
+    put(K.PASSIVE, size=pa.notional / np.maximum(1.0, prices @ basket) if ns else 0.0)
 
     bask = np.zeros((n, ns))
-    bask[sl[4]] = lev_basket
-    bask[sl[5]] = basket
+    bask[sl[K.LEVERAGED]] = lev_basket
+    bask[sl[K.PASSIVE]] = basket
 
     # endowments (cash in cents, shares)
     shares = np.zeros((n, ns), np.int64)
     cash = np.full(n, 10**11, np.int64)  # $1bn of credit line each: cash never binds a decision
-    for k in (0, 1, 2):
+    for k in (K.FUNDAMENTAL, K.MOMENTUM, K.NOISE):
         idx = np.arange(start[k], start[k + 1])
         if idx.size:
-            lim = par[idx, AK.P_C] if k != 2 else 20 * par[idx, AK.P_SIZE]
+            lim = (par[idx, SCHEMAS[k].column("position_limit")] if k != K.NOISE
+                   else 20 * par[idx, SCHEMAS[k].column("size")])
             shares[idx, home[idx]] = np.round(rng.uniform(0.2, 0.6, idx.size) * lim).astype(
                 np.int64)
-    for j in range(start[4], start[5]):
+    for j in range(start[K.LEVERAGED], start[K.LEVERAGED + 1]):
         hold = lv.equity * lv.leverage * lev_basket / prices
         shares[j] = np.round(hold).astype(np.int64)
         cash[j] = int(round((lv.equity - (shares[j] * prices).sum()) * 100))
-    for j in range(start[5], start[6]):
+    for j in range(start[K.PASSIVE], start[K.PASSIVE + 1]):
         shares[j] = np.round(50 * pa.notional * basket / prices).astype(np.int64)
 
     # investors grouped by the stock they trade, basket traders last: the compiled loop draws a
@@ -258,4 +286,4 @@ def build_investors(pop: Population, prices, market_value, rng, n_news: int = 0,
         cum=np.cumsum(rate[order]), par=par, bias=bias, oid=np.full((n, 2), -1, np.int64),
         basket=bask, hear=np.zeros((n_news, n)), order=order, gstart=gstart, gw=np.zeros(ns + 1),
     )
-    return World(inv, cash, shares, dict(zip(AK.KIND_NAMES, counts, strict=True)))
+    return World(inv, cash, shares, dict(zip(KIND_NAMES, counts, strict=True)))

@@ -120,6 +120,38 @@ class Exchange:
         if shares is not None:
             self.acc.shares[:] = np.asarray(shares, np.int64)
 
+    def open_accounts(self, cash_cents, shares) -> None:
+        """Replace every account with one per row of `cash_cents` (int cents, [N]) and `shares`
+        (int, [N, n_stocks]): the exchange then has N traders. Call before the first order."""
+        cash = np.asarray(cash_cents, np.int64)
+        sh = np.asarray(shares, np.int64)
+        if sh.shape != (cash.size, self.n_stocks):
+            raise ValueError(f"shares: must have shape ({cash.size}, {self.n_stocks}) "
+                             f"(got {sh.shape})")
+        self.n_traders = int(cash.size)
+        self.acc = new_accounts(self.n_traders, self.n_stocks)
+        self.acc.cash[:] = cash
+        self.acc.shares[:] = sh
+
+    # -- compiled callers ----------------------------------------------------------------------
+
+    def kernel_state(self) -> tuple:
+        """The state tuples a compiled caller takes (market.compiled): (book, pool, accounts,
+        tape, rules, top of book). Re-read after `grow_buffers`: growing replaces them."""
+        return self.book, self.pool, self.acc, self.tape, self.kr, self.tob
+
+    def grow_buffers(self) -> None:
+        """Make room after a compiled caller returned because `room_ok` failed: the tape grows
+        to four times its rows (plus what it holds), the pool doubles if under half is free."""
+        self._ensure_tape(4 * self.tape.rows.shape[0])
+        if self.pool.meta[0] < self.pool.o.shape[0] // 2:
+            self.pool = grow_pool(self.pool, 2 * self.pool.o.shape[0])
+
+    @property
+    def orders_received(self) -> int:
+        """Orders received since the start (cancels included)."""
+        return int(self.pool.meta[1])
+
     # -- sessions ---------------------------------------------------------------------------------
 
     @property
@@ -356,6 +388,32 @@ class Exchange:
         ask_l = np.flatnonzero(lv[:, 4 + K.DEP] > 0)[:levels]
         return (bid_l + bs[K.BASE], lv[bid_l, K.DEP].copy(), ask_l + bs[K.BASE],
                 lv[ask_l, 4 + K.DEP].copy())
+
+    def last_prices(self) -> np.ndarray:
+        """Last trade price per stock in ticks, the previous close where none has traded."""
+        last = self.kr.rs[:, K.LAST]
+        return np.where(last > 0, last, self.prev_close)
+
+    def depth_by_tick(self, stock: int, ticks: int = 10):
+        """Shares resting at the best bid and the `ticks - 1` prices below it, and at the best
+        ask and the prices above it (empty prices included, as 0): (bid[ticks], ask[ticks]).
+        None when a side is empty or the book's level window ends within `ticks` of a best."""
+        bs = self.book.bs[stock]
+        off, nlev, bb, ab = bs[K.OFF], bs[K.NLEV], bs[K.BBEST], bs[K.ABEST]
+        if not (bb >= ticks - 1 and ab <= nlev - ticks):
+            return None
+        lv = self.book.lv
+        return (lv[off + bb - np.arange(ticks), K.DEP], lv[off + ab + np.arange(ticks), 4 + K.DEP])
+
+    def mean_spread(self, start: int, stop: int) -> np.ndarray:
+        """Per stock, the quoted spread (ticks) averaged over the seconds start..stop-1 of the
+        current session at which both sides were quoted; NaN for a stock never quoted so."""
+        bid = self.tob[:, 0, start:stop]
+        ask = self.tob[:, 1, start:stop]
+        ok = (bid > 0) & (ask > 0)
+        with np.errstate(invalid="ignore"):
+            return np.where(ok.any(axis=1),
+                            ((ask - bid) * ok).sum(axis=1) / np.maximum(1, ok.sum(1)), np.nan)
 
     def day_bars(self) -> np.ndarray:
         """One-minute OHLCV bars of the current day (BAR_DTYPE), from the tape."""

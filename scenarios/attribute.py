@@ -35,16 +35,12 @@ CHANNELS = ("fundamental", "informational", "fire_sale", "liquidity")
 
 
 def shock_day(scenario) -> int:
-    """The day of the scenario's largest news shock (by |size| or rate), else of its first."""
+    """The day of the scenario's largest shock (by `Shock.magnitude`), else of its first."""
     news = [s for s in scenario.shocks if getattr(s, "enabled", True)]
     if not news:
         raise ValueError(f"scenario {scenario.name!r} has no shocks to attribute")
 
-    def weight(s):
-        return abs(getattr(s, "size", 0.0)) + getattr(s, "rate", 0.0) + getattr(
-            s, "lost_share", 0.0) + getattr(s, "weeks", 0.0) / 52
-
-    return max(news, key=lambda s: (weight(s), -s.day)).day
+    return max(news, key=lambda s: (s.magnitude, -s.day)).day
 
 
 def configurations(scenario) -> dict[str, object]:

@@ -134,34 +134,11 @@ def cmd_demo(args) -> int:
 
         with staged(args.out) as tmp:
             atomic_text(tmp / "demo.json", strict_json(summary, indent=2))
-            _plot_demo(stream, fills, ex, tmp / "demo.png")
+            from viz.demo import plot_engine_demo
+
+            plot_engine_demo(stream, fills, ex, tmp / "demo.png")
         print(f"  wrote {args.out / 'demo.json'} and {args.out / 'demo.png'}")
     return 0
-
-
-def _plot_demo(stream, fills, ex, path) -> None:
-    """Trade prices of the replayed stream and a depth snapshot of one Exchange book."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-    import numpy as np
-
-    fig, (a, b) = plt.subplots(1, 2, figsize=(11, 4), gridspec_kw={"width_ratios": [2, 1]})
-    k = min(fills.size, 20_000)
-    a.plot(np.arange(k), fills["price"][:k] / 100, lw=0.5, color="tab:blue")
-    a.set_xlabel("fill number")
-    a.set_ylabel("price ($)")
-    a.set_title(f"match_stream: the first {k:,} of {fills.size:,} fills")
-    bp, bq, ap, aq = ex.depth(0, levels=15)
-    b.barh(bp / 100, bq, height=0.008, color="tab:green", label="bids")
-    b.barh(ap / 100, aq, height=0.008, color="tab:red", label="asks")
-    b.set_xlabel("shares resting")
-    b.set_title("Exchange, stock 0: depth now")
-    b.legend()
-    fig.tight_layout()
-    fig.savefig(path, dpi=100)
-    plt.close(fig)
 
 
 def cmd_facts(args) -> int:

@@ -12,6 +12,7 @@ from agents.params import ParamError, param
 from agents.population import (
     Population,
 )
+from scenarios.shocks import Shock
 
 __all__ = ["ALL_TICKERS", "Channels", "Dynamics", "Rules", "Scenario"]
 
@@ -94,7 +95,8 @@ class Scenario:
     channels: Channels = param(Channels())
     dynamics: Dynamics = param(Dynamics())
     exposure: ExposureParams = param(ExposureParams())
-    shocks: tuple = param((), doc="timed shocks (scenarios/shocks.py), addressed by name")
+    shocks: tuple[Shock, ...] = param(
+        (), doc="timed shocks (scenarios/shocks.py), addressed by name")
 
     def __post_init__(self):
         if not isinstance(self.name, str) or not _NAME.fullmatch(self.name):

@@ -31,15 +31,18 @@ from typing import NamedTuple
 import numpy as np
 
 from agents.networks import ai_exposure, revenue_value_change, supplier_shares
-from agents.params import param
+from agents.params import ParamError, param, validate
+from agents.schema import Kind
 
 __all__ = [
-    "AIDemandNews", "CapexGuidance", "FirmStatement", "ChipTariff", "ExportControl",
+    "Shock", "ShockError", "AIDemandNews", "CapexGuidance", "FirmStatement", "ChipTariff",
+    "ExportControl",
     "SupplyDisruption", "LiquidityWithdrawal", "FundFlow", "Effect", "SHOCK_TYPES",
     "SECTORS", "FAB_ABROAD", "CHINA_REVENUE",
 ]
 
-KINDS_FIRST = ("any", "fundamental", "momentum", "noise")
+#: who may hear news first: anyone, or the single-stock kinds who read news
+KINDS_FIRST = ("any", *(k.label for k in (Kind.FUNDAMENTAL, Kind.MOMENTUM, Kind.NOISE)))
 
 #: Share of a firm's chips fabricated outside the US (mostly by TSMC in Taiwan), fraction.
 FAB_ABROAD = {
@@ -84,8 +87,43 @@ class Effect(NamedTuple):
     text: str = ""
 
 
+class ShockError(ValueError):
+    """A shock built with a field outside its type or range: ``<Type>.<field>: <allowed> (got
+    <value>)``. Not a ParamError, so that an override (agents.params) prefixes its own path."""
+
+    def __init__(self, message: str, field: str = ""):
+        super().__init__(message)
+        self.field = field
+
+
 @dataclass(frozen=True)
-class _News:
+class Shock:
+    """Base of every shock: checked on construction, and able to state its size.
+
+    A new shock type is one frozen dataclass here, subclassing `Shock` (or `_News` for news):
+    fields declared with `agents.params.param` (type, range, doc), `effect(model) -> Effect`,
+    and `magnitude`. Every field is validated when the shock is built (ShockError, a ValueError
+    naming the field and its allowed range).
+    """
+
+    def __post_init__(self):
+        try:
+            validate(self)
+        except ParamError as e:
+            raise ShockError(f"{type(self).__name__}.{e}", e.path) from None
+
+    @property
+    def magnitude(self) -> float:
+        """How big the shock is, as a plain fraction (0 = no size of its own): what the
+        attribution (scenarios/attribute.py) compares to find a scenario's main shock."""
+        return 0.0
+
+    def effect(self, model) -> Effect:  # pragma: no cover - every subclass defines it
+        raise NotImplementedError
+
+
+@dataclass(frozen=True)
+class _News(Shock):
     """Fields shared by every shock that is news (who hears it, how fast)."""
 
     name: str = "news"
@@ -120,6 +158,11 @@ class AIDemandNews(_News):
     jevons_share: float = param(0.0, 0.0, 1.0, doc="share of hearers reading it the Jevons way")
     jevons_size: float = param(0.05, -0.9, 2.0, doc="demand change a Jevons reader infers")
 
+    @property
+    def magnitude(self) -> float:
+        """|size|: the change in expected AI compute demand."""
+        return abs(self.size)
+
     def effect(self, model) -> Effect:
         for f in model.firms.values():
             if hasattr(f, "expect"):
@@ -150,6 +193,12 @@ class CapexGuidance(_News):
     capex_bn: float = param(62.5, 0.0, 1000.0, doc="announced 2025 capex, $bn")
     expected_bn: float = param(0.0, 0.0, 1000.0, doc="capex expected before, $bn (0: current)")
 
+    @property
+    def magnitude(self) -> float:
+        """0: its relative change depends on the world (expected_bn 0 means the firm's current
+        capex), so it states none of its own."""
+        return 0.0
+
     def effect(self, model) -> Effect:
         firm = model.firms[self.firm]
         if self.expected_bn > 0:
@@ -177,6 +226,11 @@ class FirmStatement(_News):
                                        "SMCI", "INTC", "QCOM"), doc="the chipmaker")
     size: float = param(0.05, -0.9, 2.0, doc="change in demand for its AI products, fraction")
     text: str = "demand remains strong"
+
+    @property
+    def magnitude(self) -> float:
+        """|size|: the change in demand for its AI products."""
+        return abs(self.size)
 
     def effect(self, model) -> Effect:
         u = model.universe
@@ -209,6 +263,11 @@ class ChipTariff(_News):
     chip_content: float = param(0.5, 0.0, 1.0, doc="share of a buyer's capex spent on chips")
     years: float = param(2.0, 0.0, 30.0, doc="years the market expects the tariff to last")
 
+    @property
+    def magnitude(self) -> float:
+        """the tariff rate."""
+        return self.rate
+
     def effect(self, model) -> Effect:
         u = model.universe
         f = np.array([FAB_ABROAD.get(t, (0.0, ""))[0] for t in u.tickers])
@@ -231,6 +290,11 @@ class ExportControl(_News):
 
     name: str = "export_control"
     lost_share: float = param(0.5, 0.0, 1.0, doc="share of China AI revenue lost")
+
+    @property
+    def magnitude(self) -> float:
+        """the share of China AI revenue lost."""
+        return self.lost_share
 
     def effect(self, model) -> Effect:
         u = model.universe
@@ -258,6 +322,11 @@ class SupplyDisruption(_News):
     loss_per_year: float = param(1.0, 0.0, 10.0,
                                  doc="value lost per year of lost output, fraction of value")
 
+    @property
+    def magnitude(self) -> float:
+        """the weeks of lost output as a fraction of a year."""
+        return self.weeks / 52
+
     def effect(self, model) -> Effect:
         u, g = model.universe, model.graph
         dep = np.zeros(len(u))
@@ -279,7 +348,7 @@ class SupplyDisruption(_News):
 
 
 @dataclass(frozen=True)
-class LiquidityWithdrawal:
+class LiquidityWithdrawal(Shock):
     """Market makers pull back: quotes of ``size_factor`` times their size, ``spread_factor``
     times wider, for ``duration_min`` minutes. Nothing when the liquidity channel is off."""
 
@@ -299,7 +368,7 @@ class LiquidityWithdrawal:
 
 
 @dataclass(frozen=True)
-class FundFlow:
+class FundFlow(Shock):
     """Money flows into (+) or out of (-) a sector ETF: passive funds buy or sell every stock of
     the sector, ``intensity`` baskets per fund arrival (baseline flows are random, about 0.25),
     for ``duration_min`` minutes."""

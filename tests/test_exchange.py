@@ -855,3 +855,44 @@ def test_cancel_all_equals_a_cancel_for_each_live_order(rows):
         np.testing.assert_array_equal(x, y)
     assert (a.book.bs[:, K.NBID] == 0).all() and (a.book.bs[:, K.NASK] == 0).all()
     check_book(a)
+
+
+# -- the public methods the model uses instead of the exchange's arrays (issue 9) ----------------
+
+
+def test_open_accounts_gives_one_account_per_row():
+    ex = new_exchange()
+    ex.open_accounts(np.array([500, 700]), np.array([[1, 2], [3, 4]]))
+    assert ex.n_traders == 2 and ex.cash.tolist() == [500, 700]
+    assert ex.shares.tolist() == [[1, 2], [3, 4]]
+    with pytest.raises(ValueError, match="shares"):
+        ex.open_accounts(np.array([1, 2]), np.zeros((3, 2)))
+
+
+def test_depth_by_tick_counts_empty_prices_and_last_prices_fall_back_to_the_close():
+    ex = new_exchange()
+    assert ex.depth_by_tick(0, 3) is None  # empty book
+    submit(ex, order(BUY, 9_990, 5), order(BUY, 9_988, 7), order(SELL, 10_001, 4))
+    bid, ask = ex.depth_by_tick(0, 3)
+    assert bid.tolist() == [5, 0, 7] and ask.tolist() == [4, 0, 0]
+    assert ex.last_prices().tolist() == list(REFS)  # nothing traded: the previous closes
+    submit(ex, order(BUY, 10_001, 1, trader=1))
+    assert ex.last_prices().tolist() == [10_001, REFS[1]]
+
+
+def test_mean_spread_averages_the_two_sided_seconds():
+    ex = new_exchange()
+    t0 = ex.now
+    submit(ex, order(BUY, 9_990, 5))  # one-sided: no spread yet
+    ex.advance(t0 + 2)
+    submit(ex, order(SELL, 10_000, 5))  # spread 10 ticks from here
+    ex.advance(t0 + 4)
+    submit(ex, order(BUY, 9_996, 5))  # spread 4
+    ex.advance(t0 + 6)
+    got = ex.mean_spread(t0, t0 + 6)
+    seen = ex.tob[0, :, t0:t0 + 6]  # what the exchange recorded per second, checked by hand:
+    assert seen[1].tolist().count(0) >= 1 and np.isnan(got[1])
+    two = (seen[0] > 0) & (seen[1] > 0)
+    spreads = sorted(set((seen[1] - seen[0])[two].tolist()))
+    assert set(spreads) <= {10, 4} and 4 in spreads
+    assert min(spreads) <= got[0] <= max(spreads)

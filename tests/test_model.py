@@ -10,8 +10,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from agents import _kernels as AK
+from agents.loop import attention_rates
 from agents.params import apply_overrides
+from agents.schema import KIND_NAMES
 from scenarios.catalog import get_scenario
 from scenarios.model import MINUTES, Investor, SelloffModel
 
@@ -90,13 +91,13 @@ def test_mesa_agents_are_views_on_the_arrays(day_run):
     df = m.datacollector.get_model_vars_dataframe()
     assert list(df.columns[: len(m.tickers)]) == list(m.tickers) and len(df) == MINUTES
     # per cohort: shares move between kinds but their sum is the float; P&L adds up to the total
-    shares = df[[f"{k}_shares" for k in AK.KIND_NAMES]].sum(axis=1)
+    shares = df[[f"{k}_shares" for k in KIND_NAMES]].sum(axis=1)
     assert (shares == m.exchange.shares.sum()).all()
-    pnl = df[[f"{k}_pnl" for k in AK.KIND_NAMES]].iloc[-1].sum()
+    pnl = df[[f"{k}_pnl" for k in KIND_NAMES]].iloc[-1].sum()
     assert pnl == pytest.approx(total_pnl, rel=1e-9, abs=1e-3)
     assert df["market_maker_shares"].iloc[0] != df["market_maker_shares"].iloc[-1]
     # the compiled cohort totals against a plain numpy aggregation
-    kinds, k = m.inv.kind, len(AK.KIND_NAMES)
+    kinds, k = m.inv.kind, len(KIND_NAMES)
     cash = m.exchange.cash[:n] / 100
     wealth = cash + m.exchange.shares[:n] @ m.last_prices()
     want = np.stack([np.bincount(kinds, weights=w, minlength=k) for w in
@@ -165,7 +166,7 @@ def test_attention_rates_equal_a_numpy_twin(n_news, n, t, seed):
     order = rng.permutation(n).astype(np.int64)
     tau = 6 * 3600.0
     rate, cum, live = np.zeros(n), np.zeros(n), np.zeros(n_news, np.int64)
-    AK.attention_rates(rate0, hear, extra, t, tau, order, rate, cum, live)
+    attention_rates(rate0, hear, extra, t, tau, order, rate, cum, live)
     # twin: the plain numpy formula
     f = np.ones(n)
     for k in range(n_news):

@@ -8,15 +8,13 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import SMALL_POPULATION
 
 from scenarios.catalog import SCENARIOS, get_scenario
 from scenarios.cli import main
 
 ROOT = Path(__file__).resolve().parent.parent
-SMALL = ["population.fundamental.count=300", "population.momentum.count=100",
-         "population.noise.count=400", "population.leveraged.count=4",
-         "population.passive.count=4", "population.market_maker.per_stock=2",
-         "rules.preopen_rounds=60"]
+SMALL = SMALL_POPULATION
 TICKERS = 'tickers=["NVDA","AMD","TSM","ASML","MSFT","META","VST"]'
 
 

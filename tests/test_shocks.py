@@ -6,6 +6,7 @@ import types
 import mesa
 import numpy as np
 import pytest
+from conftest import SMALL_POPULATION
 
 from agents.firms import make_firm
 from agents.networks import ExposureParams, ai_exposure, supply_graph
@@ -125,10 +126,7 @@ def test_shock_fields_are_validated_by_name():
 # ---------------------------------------------------------------------------------------------
 # In the model: small worlds, two days, the shock on day 1
 
-SMALL = ["population.fundamental.count=300", "population.momentum.count=100",
-         "population.noise.count=400", "population.leveraged.count=4",
-         "population.passive.count=4", "population.market_maker.per_stock=2",
-         "rules.preopen_rounds=60", "tickers=[\"NVDA\",\"TSM\",\"MSFT\",\"VST\"]", "days=2"]
+SMALL = [*SMALL_POPULATION, 'tickers=["NVDA","TSM","MSFT","VST"]', "days=2"]
 
 
 def world(*shocks, sets=()):

@@ -1,0 +1,82 @@
+"""The public face of the investors' compiled loop (agents/_kernels.py) for the layers above.
+
+`new_market_view` builds the loop's view of the market (values, volatility states, trend and
+variance averages, switches); `run_ticks` runs ticks of every investor against an
+`market.Exchange`, growing the exchange's buffers when the loop asks for room; `cohort_totals` and
+`attention_rates` are the two compiled helpers the model calls between steps.
+Units: prices in ticks (cents), sizes in shares, time in seconds, log values in log ticks.
+"""
+
+import numpy as np
+
+from . import _kernels as _K
+from ._kernels import Investors, Mkt, attention_rates, cohort_totals, seed_state
+
+__all__ = ["Investors", "Mkt", "new_market_view", "run_ticks", "cohort_totals",
+           "attention_rates", "seed_state"]
+
+
+def new_market_view(prices, intraday_sd, *, vol_of_vol: float, common_factor: float,
+                    activity_gain: float, activity_max: float, vol_persistence_min: float,
+                    fast_min: float, slow_min: float, var_min: float, flow_noise: float,
+                    informational: bool, fire_sale: bool, liquidity: bool, rng) -> Mkt:
+    """The loop's market view at the start: values at `prices` (dollars, per stock).
+
+    Args:
+        prices: starting prices in dollars, per stock.
+        intraday_sd: per stock, the sd of a one-second log value change in the session.
+        vol_of_vol: sd of the log volatility state of value news.
+        common_factor: loading of every stock's value news on the common factor.
+        activity_gain: extra trading per unit of excess volatility ratio; activity_max: its cap.
+        vol_persistence_min: half-life of the volatility state, minutes.
+        fast_min, slow_min, var_min: horizons of the fast and slow trend averages and of the
+            variance average, minutes.
+        flow_noise: baseline random creations/redemptions of passive funds (shares per arrival
+            per unit of basket size).
+        informational, fire_sale, liquidity: channels on or off.
+        rng: a numpy Generator; two xoshiro256** states are drawn from it (decisions, values).
+    """
+    cfg = np.zeros(12)
+    cfg[_K.C_FUNDAMENTAL] = 1.0
+    cfg[_K.C_INFORMATIONAL] = 1.0 if informational else 0.0
+    cfg[_K.C_FIRE_SALE] = 1.0 if fire_sale else 0.0
+    cfg[_K.C_LIQUIDITY] = 1.0 if liquidity else 0.0
+    cfg[_K.C_ACT_GAIN] = activity_gain
+    cfg[_K.C_ACT_MAX] = activity_max
+    cfg[_K.C_H_PHI] = 0.5 ** (1.0 / (vol_persistence_min * 60.0))
+    cfg[_K.C_H_SIGMA] = vol_of_vol
+    cfg[_K.C_FAST] = 1.0 / (fast_min * 60.0)
+    cfg[_K.C_SLOW] = 1.0 / (slow_min * 60.0)
+    cfg[_K.C_VAR] = 1.0 / (var_min * 60.0)
+    cfg[_K.C_FLOW] = flow_noise
+    prices = np.asarray(prices, float)
+    ns = prices.size
+    # E[exp(2h)] = exp(2 sig_h^2): scale so that the mean variance is the target
+    sigma = intraday_sd * np.exp(-vol_of_vol * vol_of_vol)
+    logp = np.log(prices * 100.0)
+    return Mkt(
+        logv=logp.copy(), h=np.zeros(ns), sigma=sigma,
+        beta=np.full(ns, common_factor), ema_fast=np.zeros(ns), ema_slow=np.zeros(ns),
+        var=(intraday_sd**2) * 4.0, var_ref=(intraday_sd**2) * 4.0, logp=logp.copy(),
+        prev_close=prices * 100.0, jump=np.zeros((0, ns)), cfg=cfg, flow=np.zeros(ns),
+        rng=seed_state(rng.integers(1, 2**63 - 1, 4)),
+        vrng=seed_state(rng.integers(1, 2**63 - 1, 4)),
+    )
+
+
+def run_ticks(exchange, inv: Investors, mk: Mkt, t0: int, n_ticks: int, *, call_phase: bool,
+              clock_moves: bool, counts: np.ndarray) -> None:
+    """Run n_ticks one-second ticks of every investor from time t0 (seconds since the first open).
+
+    In a call phase investors send limit orders only; without `clock_moves` (the pre-open) every
+    round of arrivals happens at t0 and values do not move. One compiled call, resumed after the
+    exchange grows its buffers when the loop asks for room. counts[0] += decisions taken.
+    """
+    done = 0
+    while done < n_ticks:
+        st, k = _K.run_ticks(*exchange.kernel_state(), inv, mk,
+                             t0 + (done if clock_moves else 0), n_ticks - done, call_phase,
+                             clock_moves, counts)
+        done += int(k)
+        if st == _K.NEED_ROOM:
+            exchange.grow_buffers()

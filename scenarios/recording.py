@@ -1,0 +1,77 @@
+"""Recording: minute bars, motive volumes, spreads and depth samples; daily OHLCV; the Mesa
+DataCollector's per-cohort reporters.
+
+`Recording` is a part of `scenarios.model.SelloffModel`; `_init_recording` allocates its arrays.
+"""
+
+import numpy as np
+from mesa import DataCollector
+
+from agents.investor import Investor
+from agents.loop import cohort_totals
+from agents.schema import KIND_NAMES, N_MOTIVES
+
+from .day import MINUTES
+
+__all__ = ["Recording"]
+
+
+class Recording:
+    """What a run records, minute by minute (a model mixin)."""
+
+    def _init_recording(self, spec, collect_agents: bool) -> None:
+        """Arrays for every minute and day of `spec`; the DataCollector."""
+        scenario = spec
+        ns = len(self.tickers)
+        total_minutes = scenario.days * MINUTES
+        self.bars = np.zeros((total_minutes, ns, 6), np.int64)  # open high low close volume trades
+        self.motive_volume = np.zeros((total_minutes, ns, N_MOTIVES, 2), np.int64)
+        self.spread = np.full((total_minutes, ns), np.nan)
+        self.depth_sum = np.zeros((ns, 10))
+        self.depth_n = np.zeros(ns, np.int64)  # samples taken per stock
+        self.daily = np.zeros((scenario.days, ns, 5), np.int64)
+        self.open_prices = np.zeros((scenario.days, ns), np.int64)
+        self.prev_close0 = np.round(self.prices0 * 100).astype(np.int64)
+        self.counts = np.zeros(2, np.int64)
+        self.halts = []
+        # reporters read what step() computed once for the minute (a lambda per ticker and cohort)
+        reporters = {t: (lambda m, j=j: m._last[j]) for j, t in enumerate(self.tickers)}
+        for k, kind in enumerate(KIND_NAMES):  # per cohort: shares held, cash, P&L (dollars)
+            for c, col in enumerate(("shares", "cash", "pnl")):
+                reporters[f"{kind}_{col}"] = lambda m, k=k, c=c: m._cohorts[k][c]
+        self.datacollector = DataCollector(
+            model_reporters=reporters,
+            agenttype_reporters=({Investor: {"wealth": "wealth", "position": "position"}}
+                                 if collect_agents else {}),
+        )
+
+    def cohorts(self) -> np.ndarray:
+        """Per investor kind (rows in agents.schema.Kind order): shares held (all
+        stocks), cash and P&L since the start, dollars."""
+        ex = self.exchange
+        out = np.zeros((len(KIND_NAMES), 3))
+        cohort_totals(self.inv.kind, ex.cash, ex.shares, self.last_prices(), self.wealth0, out)
+        return out
+
+    def _collect_minute(self, closing=False):
+        """Drain the tape into this minute's bar, motive volumes and spread; sample depth."""
+        ex = self.exchange
+        g = self.day * MINUTES + self.minute
+        last_close = self.bars[g - 1, :, 3] if g > 0 else self.prev_close0
+        ex.drain_into_bar(last_close, self.bars[g], self.motive_volume[g])
+        if not closing:
+            self.spread[g] = ex.mean_spread(self.minute * 60, self.minute * 60 + 60)
+            if self.minute % 5 == 2:
+                self._sample_depth()
+
+    def _sample_depth(self):
+        """Shares at the best price level and the 9 ticks behind it (level 1 = best), both sides
+        pooled, summed over samples; a stock whose book is one-sided or too near the edge of its
+        window is not sampled (and not counted)."""
+        for s in range(len(self.tickers)):
+            depth = self.exchange.depth_by_tick(s, 10)
+            if depth is not None:
+                self.depth_sum[s] += depth[0]
+                self.depth_sum[s] += depth[1]
+                self.depth_n[s] += 1
+

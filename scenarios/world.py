@@ -1,0 +1,100 @@
+"""World building: the universe's stocks, the exchange, the investors and the loop's market view.
+
+`build_world(m, spec)` sets on model `m` what a scenario `spec` (scenarios.scenario.Scenario)
+describes, drawing from `m.rng` in a fixed order (investors, the loop's two xoshiro states, the
+value and news streams); `add_agents` creates the Investor and firm agents; `shock_schedule`
+orders the scenario's shocks by (day, minute).
+"""
+
+import numpy as np
+
+from agents.firms import make_firm
+from agents.investor import Investor
+from agents.loop import new_market_view
+from agents.networks import supply_graph
+from agents.population import build_investors, mute_trend_followers
+from agents.universe import SELLER_ROLES, load_edges, load_universe
+from market import SESSION_SECONDS, Exchange, MarketRules
+
+__all__ = ["build_world", "add_agents", "shock_schedule"]
+
+
+def build_world(m, spec) -> None:
+    """Stocks, exchange (one account per investor), investors and market view of `spec` on `m`."""
+    scenario = spec
+    uni = load_universe()
+    idx = [uni.tickers.index(t) for t in scenario.tickers]
+    m.universe = uni
+    m.graph = supply_graph(uni, load_edges(uni))
+    m.exposure_params = scenario.exposure
+    m.propagate = scenario.channels.fundamental
+    m.uidx = np.asarray(idx, np.int64)
+    m.tickers = tuple(scenario.tickers)
+    m.prices0 = np.asarray(uni.close_2025_01_24)[idx]
+    mv = np.asarray(uni.shares_out_m)[idx] * m.prices0
+    m.shares_out = np.asarray(uni.shares_out_m)[idx]
+    m.roles = tuple(uni.roles[i] for i in idx)
+    r = scenario.rules
+    m.exchange = Exchange(
+        np.round(m.prices0 * 100).astype(np.int64), 1,
+        MarketRules(auctions=r.auctions, luld=r.luld, luld_band_pct=r.luld_band_pct,
+                    circuit_breaker=r.circuit_breaker,
+                    self_trade_prevention=r.self_trade_prevention),
+        pool_capacity=1 << 16, tape_capacity=1 << 18,
+    )
+    ai = np.array([r in SELLER_ROLES for r in m.roles])
+    world = build_investors(scenario.population, m.prices0, mv, m.rng, ai_mask=ai)
+    m.inv = world.inv
+    m.kinds_count = world.kinds_count
+    ex = m.exchange
+    ex.open_accounts(world.cash_cents, world.shares)  # one account per investor
+    m.wealth0 = world.cash_cents / 100.0 + world.shares @ m.prices0
+
+    d = scenario.dynamics
+    vol = np.asarray(uni.vol_2024_pct)[idx] / 100.0 * d.vol_scale
+    per_s = vol / np.sqrt(252 * SESSION_SECONDS)
+    intraday = per_s * np.sqrt(1.0 - d.overnight_share)
+    ch = scenario.channels
+    m.mk = new_market_view(
+        m.prices0, intraday, vol_of_vol=d.vol_of_vol, common_factor=d.common_factor,
+        activity_gain=d.activity_gain, activity_max=d.activity_max,
+        vol_persistence_min=d.vol_persistence_min, fast_min=d.fast_min, slow_min=d.slow_min,
+        var_min=d.var_min, flow_noise=scenario.population.passive.flow_noise,
+        informational=ch.informational, fire_sale=ch.fire_sale, liquidity=ch.liquidity,
+        rng=m.rng)
+    m.overnight_sd = vol / np.sqrt(252) * np.sqrt(d.overnight_share)
+    # streams of their own (drawn from the model's generator): overnight value news, and who
+    # hears news when; so that counterfactual runs share value paths (common random numbers)
+    m.value_rng = np.random.default_rng(m.rng.integers(0, 2**63 - 1))
+    m.news_rng = np.random.default_rng(m.rng.integers(0, 2**63 - 1))
+    m.day_sd = vol / np.sqrt(252)  # sd of a day's value change (log)
+
+    if not scenario.channels.informational:  # no trend following on top of the news
+        mute_trend_followers(m.inv)
+
+
+def add_agents(m, spec) -> None:
+    """One Investor agent per investor; a firm agent per traded stock, and per firm a shock
+    speaks for (a hyperscaler's capex guidance moves its suppliers through the supply network
+    whether or not its own stock is in this world)."""
+    n = m.inv.kind.size
+    uni = m.universe
+    scenario = spec
+    Investor.create_agents(m, n, list(range(n)))
+    named = [sh.firm for sh in scenario.shocks
+             if getattr(sh, "firm", None) and sh.firm not in m.tickers]
+    m.firms = {}
+    for t in [*m.tickers, *dict.fromkeys(named)]:
+        i = uni.index(t)
+        m.firms[t] = make_firm(m, t, uni.roles[i], uni.revenue_bn[i], uni.ai_share[i],
+                               uni.capex_2025_bn[i])
+
+
+def shock_schedule(spec) -> dict:
+    """The scenario's enabled shocks within its days, by (day, minute); minute -1 fires before
+    the open."""
+    schedule = {}
+    for sh in spec.shocks:
+        if getattr(sh, "enabled", True) and sh.day < spec.days:
+            schedule.setdefault((sh.day, sh.minute), []).append(sh)
+    return schedule

@@ -1,0 +1,27 @@
+"""Shared test worlds: the small population several test files run (fast: about 1,000 investors).
+
+`SMALL_POPULATION` is the list of overrides (agents.params paths) that shrinks a scenario's
+population; the `small_scenario` fixture applies it, then any further overrides, to a catalogue
+scenario. Test files that need their own sizes keep them, and say why.
+"""
+
+import pytest
+
+from agents.params import apply_overrides
+from scenarios.catalog import get_scenario
+
+#: investors per kind of the small world, and a short pre-open
+SMALL_POPULATION = ["population.fundamental.count=300", "population.momentum.count=100",
+                    "population.noise.count=400", "population.leveraged.count=4",
+                    "population.passive.count=4", "population.market_maker.per_stock=2",
+                    "rules.preopen_rounds=60"]
+
+
+@pytest.fixture
+def small_scenario():
+    """A function (name, *overrides) -> the catalogue scenario `name` with the small population
+    and then `overrides` applied."""
+    def make(name: str, *overrides: str):
+        return apply_overrides(get_scenario(name), [*SMALL_POPULATION, *overrides])
+
+    return make
