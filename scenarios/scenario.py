@@ -5,7 +5,7 @@ Override any field by its dotted path (`agents.params.override`, the CLI's `--se
 """
 
 import re
-from dataclasses import dataclass, fields, is_dataclass
+from dataclasses import dataclass
 
 from agents.networks import ExposureParams
 from agents.params import ParamError, param
@@ -24,10 +24,9 @@ _NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,63}")
 
 
 def _is_shock(obj) -> bool:
-    """A shock: a dataclass instance with a name, a day, a minute and an `effect(model)`."""
-    names = {f.name for f in fields(obj)} if is_dataclass(obj) and not isinstance(obj, type) \
-        else set()
-    return {"name", "day", "minute"} <= names and callable(getattr(obj, "effect", None))
+    """A shock of one of the concrete types (a bare `Shock`, as a JSON object would build, has
+    no effect to apply)."""
+    return isinstance(obj, Shock) and type(obj).effect is not Shock.effect
 
 
 @dataclass(frozen=True)

@@ -25,7 +25,8 @@ DEEP = "[" * 1000 + "]" * 1000
 BAD = [
     # a value of the wrong shape for a structured field
     (["--set", "shocks=[1, 2]"], "shocks: element 0 must be a shock"),
-    (["--set", 'shocks=[{"size": 1}]'], "shocks: element 0 must be a shock"),
+    (["--set", 'shocks=[{"size": 1}]'], "shocks"),
+    (["--set", 'shocks=[{"name": "x", "day": 1}]'], "shocks: element 0 must be a shock"),
     (["--set", "shocks=3"], "shocks"),
     (["--set", "population=5"], "population"),
     (["--set", 'population.noise=[1, 2]'], "population.noise"),
