@@ -163,7 +163,9 @@ def cmd_facts(args) -> int:
     print(f"selloff facts: scenario {sc.name}, {_plural(sc.days, 'day')}, "
           f"{_plural(len(sc.tickers), 'stock')}, "
           f"seed{'s' if len(seeds) > 1 else ''} {', '.join(map(str, seeds))}")
-    res = run_facts(sc, seeds, args.out, progress=sys.stderr.isatty())
+    from viz.facts import plot_facts
+
+    res = run_facts(sc, seeds, args.out, progress=sys.stderr.isatty(), draw=plot_facts)
     for r in res["runs"]:
         print(f"  seed {r['seed']}: {r['wall_s']:.1f} s, {r['decisions']:,} decisions, "
               f"{r['orders']:,} orders, {r['trades']:,} trades, {len(r['halts'])} halts")
@@ -489,7 +491,10 @@ def cmd_sensitivity(args) -> int:
     except (BatchError, SensitivityError) as e:
         raise UsageError(str(e)) from None
     print(format_table(sens))
-    j, png = write(sens, args.dir)
+    j = write(sens, args.dir)
+    from viz.sensitivity import plot_sensitivity
+
+    png = plot_sensitivity(sens, args.dir / "sensitivity.png")
     print(f"wrote {j} and {png}")
     return 0
 

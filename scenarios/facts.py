@@ -21,8 +21,8 @@ import numpy as np
 
 from scenarios.stylized import bands, check, facts_for_stock, pooled_facts, to_jsonable
 
-__all__ = ["BAND_ORDER", "check_scenario", "facts_of_model", "format_table", "plot_facts",
-           "run_facts"]
+__all__ = ["BAND_ORDER", "CCDF_X", "KURTOSIS_HORIZONS", "check_scenario", "facts_of_model",
+           "format_table", "run_facts"]
 
 #: Bands in the order tables and summaries show them.
 BAND_ORDER = ("tail_index_1m", "tail_index_5m", "acf_abs", "acf_raw", "kurtosis_decay",
@@ -32,9 +32,10 @@ BAND_SHORT = {"tail_index_1m": "tail1", "tail_index_5m": "tail5", "acf_abs": "|r
               "acf_raw": "rawacf", "kurtosis_decay": "kurt", "vol_volume_corr": "v-v",
               "depth_hump": "hump", "daily_vol": "dvol"}
 #: Horizons (minutes) of the kurtosis panel; the day is drawn at 390.
-_KURT_H = (("kurtosis_1m", 1), ("kurtosis_5m", 5), ("kurtosis_30m", 30), ("kurtosis_daily", 390))
+KURTOSIS_HORIZONS = (("kurtosis_1m", 1), ("kurtosis_5m", 5), ("kurtosis_30m", 30),
+                     ("kurtosis_daily", 390))
 #: Grid of the complementary CDF of normalised |1-minute returns| (units of sd).
-_CCDF_X = np.logspace(-1, 2, 121)
+CCDF_X = np.logspace(-1, 2, 121)
 
 
 # --------------------------------------------------------------------------------------------
@@ -52,7 +53,7 @@ def _stock_series(model, s: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
 
 
 def _ccdf_normalised_abs_r1(series: Iterable[tuple[np.ndarray, np.ndarray, np.ndarray]]):
-    """P(|r| / sd > x) on `_CCDF_X` of 1-minute returns pooled over stocks (each by its own sd).
+    """P(|r| / sd > x) on `CCDF_X` of 1-minute returns pooled over stocks (each by its own sd).
 
     Zero returns count in the denominator (they are part of the distribution), not the tail.
     """
@@ -68,10 +69,10 @@ def _ccdf_normalised_abs_r1(series: Iterable[tuple[np.ndarray, np.ndarray, np.nd
         if sd > 0.0:
             parts.append(np.abs(r) / sd)
     if not parts:
-        return {"x": _CCDF_X, "p": np.full(_CCDF_X.size, np.nan), "n": 0, "zero_fraction": None}
+        return {"x": CCDF_X, "p": np.full(CCDF_X.size, np.nan), "n": 0, "zero_fraction": None}
     z = np.sort(np.concatenate(parts))
-    p = 1.0 - np.searchsorted(z, _CCDF_X, side="right") / z.size
-    return {"x": _CCDF_X, "p": p, "n": int(z.size), "zero_fraction": float(np.mean(z == 0.0))}
+    p = 1.0 - np.searchsorted(z, CCDF_X, side="right") / z.size
+    return {"x": CCDF_X, "p": p, "n": int(z.size), "zero_fraction": float(np.mean(z == 0.0))}
 
 
 def facts_of_model(model, realised_vol_2024_pct: Mapping[str, float] | None = None) -> dict:
@@ -154,7 +155,8 @@ def check_scenario(scenario) -> None:
         raise ValueError(f"tickers: each stock at most once (got {', '.join(dup)} repeated)")
 
 
-def run_facts(scenario, seeds: Iterable[int], out_dir, progress: bool = True) -> dict:
+def run_facts(scenario, seeds: Iterable[int], out_dir, progress: bool = True,
+              draw=None) -> dict:
     """Run `scenario` once per seed; measure, check, aggregate; write facts.json and facts.png.
 
     Args:
@@ -162,6 +164,8 @@ def run_facts(scenario, seeds: Iterable[int], out_dir, progress: bool = True) ->
         seeds: Model seeds, at least one.
         out_dir: Directory for ``facts.json`` and ``facts.png`` (replaced as a whole).
         progress: Show a tqdm bar per run.
+        draw: ``draw(result, path)`` writes facts.png (``viz.facts.plot_facts``; figures live
+            in viz/, a layer above); None writes facts.json alone.
 
     Returns:
         The dict written to facts.json (before JSON conversion): ``scenario``, ``days``,
@@ -227,7 +231,8 @@ def run_facts(scenario, seeds: Iterable[int], out_dir, progress: bool = True) ->
 
     with staged(out) as tmp:  # the folder is complete or absent
         atomic_text(tmp / "facts.json", strict_json(to_jsonable(result)))
-        plot_facts(result, tmp / "facts.png")
+        if draw is not None:
+            draw(result, tmp / "facts.png")
     return result
 
 
@@ -290,133 +295,3 @@ def format_table(result: Mapping[str, Any]) -> str:
 # --------------------------------------------------------------------------------------------
 # Figure
 # --------------------------------------------------------------------------------------------
-
-
-def _arr(v) -> np.ndarray:
-    return np.array([np.nan if x is None else x for x in v], dtype=float)
-
-
-def plot_facts(result: Mapping[str, Any], path) -> Path:
-    """The four-panel figure of `run_facts`'s result (also works on facts.json loaded back)."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    runs = result["runs"]
-    b = result["bands"]
-    multi = len(runs) > 1
-    fig, axes = plt.subplots(2, 2, figsize=(12, 8.5))
-    (ax_acf, ax_k), (ax_cc, ax_d) = axes
-    alpha = 0.45 if multi else 1.0
-
-    # (a) ACFs of |r| and r, pooled over stocks, with the bands
-    raw_lo, raw_hi = b["acf_raw"]["lags"]
-    m_raw = b["acf_raw"]["max_abs"]
-    ax_acf.fill_between([raw_lo, raw_hi], -m_raw, m_raw, color="tab:orange", alpha=0.15, lw=0,
-                        label=f"raw band |ACF| <= {m_raw} (lags {raw_lo}-{raw_hi})")
-    ax_acf.axhline(0.0, color="0.4", lw=0.8)
-    through = b["acf_abs"]["through_lag"]
-    ax_acf.axvline(through, color="tab:blue", ls=":", lw=1,
-                   label=f"|r| ACF must stay > 0 through lag {through}")
-    ax_acf.plot([1], [b["acf_abs"]["lag1_min"]], marker="v", color="tab:blue", ls="none", ms=9,
-                label=f"|r| ACF lag-1 minimum {b['acf_abs']['lag1_min']}")
-    for i, r in enumerate(runs):
-        absr = _arr(r["pooled"]["acf_abs_1m"])
-        raw = _arr(r["pooled"]["acf_raw_1m"])
-        ax_acf.plot(np.arange(1, absr.size + 1), absr, color="tab:blue", lw=1.6, alpha=alpha,
-                    label="ACF |r|, 1 min" if i == 0 else None)
-        ax_acf.plot(np.arange(1, raw.size + 1), raw, color="tab:orange", lw=1.4, marker="o",
-                    ms=3, alpha=alpha, label="ACF r, 1 min" if i == 0 else None)
-    ax_acf.set_xlim(0, 101)
-    ax_acf.set_xlabel("lag (minutes)")
-    ax_acf.set_ylabel("autocorrelation (mean over stocks)")
-    ax_acf.set_title("Volatility clustering and no linear autocorrelation")
-    ax_acf.legend(fontsize=8, loc="upper right")
-
-    # (b) kurtosis by horizon
-    hs = [h for _, h in _KURT_H]
-
-    def kurt(f):
-        return np.array([np.nan if f.get(k) is None else f[k] for k, _ in _KURT_H], dtype=float)
-
-    seen = []
-    for t in result["tickers"]:
-        for r in runs:
-            seen.append(kurt(r["per_stock"][t]))
-            ax_k.plot(hs, seen[-1], color="0.7", lw=0.7, alpha=0.6)
-    for i, r in enumerate(runs):
-        seen.append(kurt(r["pooled"]))
-        ax_k.plot(hs, seen[-1], color="tab:red", lw=2, marker="o", alpha=alpha,
-                  label="pooled (returns / own sd)" if i == 0 else None)
-    allk = np.concatenate(seen) if seen else np.empty(0)
-    allk = allk[np.isfinite(allk)]
-    if allk.size:
-        ax_k.set_ylim(min(-1.0, 1.5 * allk.min()), max(10.0, 2.0 * allk.max()))
-    ax_k.plot([], [], color="0.7", lw=0.7, label="single stocks")
-    ax_k.axhline(0.0, color="0.4", lw=0.8)
-    ax_k.set_xscale("log")
-    ax_k.set_yscale("symlog", linthresh=1.0)
-    ax_k.set_xticks(hs, ["1 min", "5 min", "30 min", "1 day"])
-    ax_k.minorticks_off()
-    ax_k.set_xlabel("horizon")
-    ax_k.set_ylabel("excess kurtosis (symlog)")
-    ax_k.set_title("Aggregational Gaussianity: k1 > k5 > k30")
-    ax_k.legend(fontsize=8)
-
-    # (c) complementary CDF of normalised |1-minute returns|
-    ref = None
-    for i, r in enumerate(runs):
-        x, p = _arr(r["ccdf_abs_r1"]["x"]), _arr(r["ccdf_abs_r1"]["p"])
-        ok = p > 0
-        zero = r["ccdf_abs_r1"].get("zero_fraction")
-        zero_txt = f", {zero:.0%} zero" if zero is not None else ""
-        ax_cc.loglog(x[ok], p[ok], color="tab:green", lw=1.8, alpha=alpha,
-                     label=f"simulated, pooled ({r['ccdf_abs_r1']['n']:,} returns{zero_txt})"
-                     if i == 0 else None)
-        if ref is None and ok.any():
-            # anchor the slope -3 line where the simulated tail is at 1e-2
-            j = np.flatnonzero(ok & (p <= 1e-2))
-            ref = (x[j[0]], p[j[0]]) if j.size else None
-    xg = _CCDF_X
-    gauss = np.array([math.erfc(v / math.sqrt(2.0)) for v in xg])
-    ax_cc.loglog(xg[gauss > 1e-7], gauss[gauss > 1e-7], color="0.5", ls="--", lw=1,
-                 label="Gaussian")
-    if ref is not None:
-        xs = np.logspace(np.log10(ref[0]) - 0.3, np.log10(ref[0]) + 1.0, 20)
-        ax_cc.loglog(xs, ref[1] * (xs / ref[0]) ** -3.0, color="k", lw=1, ls=":",
-                     label="slope -3 (inverse cubic law)")
-    ax_cc.set_ylim(1e-6, 1.5)
-    ax_cc.set_xlim(0.1, 100)
-    ax_cc.set_xlabel("|1-minute return| / its sd")
-    ax_cc.set_ylabel("P(|r| > x)")
-    ax_cc.set_title("Fat tails of 1-minute returns")
-    ax_cc.legend(fontsize=8, loc="lower left")
-
-    # (d) mean depth profile of a few stocks (first run), each relative to its own mean
-    r0 = runs[0]
-    shown = [t for t in result["tickers"]
-             if r0["per_stock"][t].get("depth_profile") is not None][:5]
-    for t in shown:
-        prof = _arr(r0["per_stock"][t]["depth_profile"])
-        if not np.isfinite(prof).any() or np.nanmean(prof) <= 0:
-            continue
-        ax_d.plot(np.arange(1, prof.size + 1), prof / np.nanmean(prof), marker="o", ms=4,
-                  lw=1.4, label=t)
-    ax_d.set_xticks(range(1, 11))
-    ax_d.set_xlabel("level from the best quote (1 = best), bid and ask pooled")
-    ax_d.set_ylabel("mean depth / mean over levels")
-    ax_d.set_title("Book depth profile (hump: peak behind the best)")
-    ax_d.set_ylim(bottom=0)
-    if shown:
-        ax_d.legend(fontsize=8, ncol=2)
-
-    seeds = ", ".join(str(r["seed"]) for r in runs)
-    fig.suptitle(f"Stylized facts: scenario {result['scenario']}, {result['days']} days, "
-                 f"{len(result['tickers'])} stocks, seed{'s' if multi else ''} {seeds}",
-                 fontsize=12)
-    fig.tight_layout()
-    path = Path(path)
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
-    return path

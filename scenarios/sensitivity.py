@@ -13,7 +13,6 @@ sigma.
 
 from __future__ import annotations
 
-import json
 import re
 from pathlib import Path
 
@@ -21,7 +20,7 @@ import numpy as np
 import pandas as pd
 
 __all__ = ["MEASURES", "SensitivityError", "analyze", "format_table", "outcome_values",
-           "parse_outcome", "plot_sensitivity"]
+           "parse_outcome", "write"]
 
 MEASURES = ("return", "trough", "gap", "volume")
 _EXPR = re.compile(r"^([A-Z][A-Z0-9.]{0,9})\.(\w+)@(\d{4}-\d{2}-\d{2})$")
@@ -143,51 +142,8 @@ def format_table(sens: dict) -> str:
     return "\n".join(lines)
 
 
-def plot_sensitivity(sens: dict, path: Path) -> Path:
-    """Bars per parameter and outcome (Sobol S1/ST with CIs, or Morris mu* against sigma)."""
-    from viz import pyplot
+def write(sens: dict, out: Path) -> Path:
+    """sensitivity.json in ``out`` (strict JSON, whole or not at all); the chart is viz's."""
+    from scenarios.outputs import atomic_text, strict_json
 
-    plt = pyplot()
-
-    from viz import save_png
-
-    outs = list(sens["outcomes"])
-    names = sens["parameters"]
-    fig, axes = plt.subplots(1, len(outs), figsize=(5.2 * len(outs), 0.5 * len(names) + 2.2),
-                             squeeze=False)
-    y = np.arange(len(names))
-    for ax, expr in zip(axes[0], outs, strict=True):
-        rows = sens["outcomes"][expr]
-        if sens["method"] == "sobol":
-            for off, key, col in ((-0.18, "S1", "#4c72b0"), (0.18, "ST", "#dd8452")):
-                v = [rows[k][key] for k in names]
-                e = [rows[k][key + "_conf"] for k in names]
-                ax.barh(y + off, v, height=0.34, xerr=e, color=col, label=key, capsize=2)
-            ax.axvline(0, color="0.3", lw=0.6)
-            ax.set_xlabel("Sobol index (95% CI)")
-        else:
-            ms = [rows[k]["mu_star"] for k in names]
-            e = [rows[k]["mu_star_conf"] for k in names]
-            sd = [rows[k]["sigma"] for k in names]
-            ax.barh(y - 0.18, ms, height=0.34, xerr=e, color="#4c72b0", label="mu*", capsize=2)
-            ax.barh(y + 0.18, sd, height=0.34, color="#dd8452", label="sigma")
-            ax.set_xlabel("elementary effect, outcome units")
-        ax.set_yticks(y, names if ax is axes[0][0] else [""] * len(names))
-        ax.invert_yaxis()
-        ax.set_title(expr, fontsize=10)
-        ax.grid(axis="x", alpha=0.3)
-        ax.legend(fontsize=8, frameon=False, loc="lower right")
-    fig.suptitle(f"{sens['method'].title()} sensitivity: {sens['points']} base points x "
-                 f"{len(sens['seeds'])} seeds", fontsize=11)
-    fig.tight_layout()
-    return save_png(fig, path)
-
-
-def write(sens: dict, out: Path) -> tuple[Path, Path]:
-    """sensitivity.json and sensitivity.png in ``out``."""
-    out = Path(out)
-    p = out / "sensitivity.json"
-    tmp = out / ".sensitivity.json.tmp"
-    tmp.write_text(json.dumps(sens, indent=1) + "\n")
-    tmp.replace(p)
-    return p, plot_sensitivity(sens, out / "sensitivity.png")
+    return atomic_text(Path(out) / "sensitivity.json", strict_json(sens))

@@ -11,6 +11,7 @@ from agents.params import apply_overrides
 from scenarios.catalog import get_scenario
 from scenarios.cli import main
 from scenarios.facts import BAND_ORDER, run_facts
+from viz.facts import plot_facts
 
 TICKERS = ["NVDA", "MSFT", "TSM"]
 SMALL = [
@@ -35,7 +36,7 @@ def _assert_checks(checks):
 @pytest.fixture(scope="module")
 def two_seeds(tmp_path_factory):
     out = tmp_path_factory.mktemp("facts")
-    return out, run_facts(_small(), [0, 1], out, progress=False)
+    return out, run_facts(_small(), [0, 1], out, progress=False, draw=plot_facts)
 
 
 def test_json_structure(two_seeds):
@@ -125,7 +126,7 @@ def test_baseline_stylized_facts_hold_over_seeds(tmp_path):
     autocorrelation within +-0.05 from lag 5 (prices trail value), the humped depth profile, and
     per-stock daily volatility (five days are too few to measure it)."""
     sc = apply_overrides(get_scenario("baseline"), ["days=5"])
-    res = run_facts(sc, [0, 1, 2], tmp_path, progress=False)
+    res = run_facts(sc, [0, 1, 2], tmp_path, progress=False, draw=plot_facts)
     for r in res["runs"]:
         pooled = r["pooled_checks"]
         for band in ("tail_index_1m", "tail_index_5m", "acf_abs", "kurtosis_decay"):
