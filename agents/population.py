@@ -10,7 +10,6 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from . import _kernels as AK
 from .params import param
 from .schema import KIND_NAMES, N_PAR, SCHEMAS, Kind, kind_code
 
@@ -281,6 +280,8 @@ def build_investors(pop: Population, prices, market_value, rng, n_news: int = 0,
     group = np.where(home >= 0, home, ns)
     order = np.argsort(group, kind="stable").astype(np.int64)
     gstart = np.searchsorted(group[order], np.arange(ns + 2)).astype(np.int64)
+    from . import _kernels as AK  # numba: only when a world is built
+
     inv = AK.Investors(
         kind=kind, acct=np.arange(n, dtype=np.int64), home=home, rate=rate,
         cum=np.cumsum(rate[order]), par=par, bias=bias, oid=np.full((n, 2), -1, np.int64),

@@ -3,8 +3,6 @@
 Knows nothing of agents or Mesa. Prices are integer ticks (cents), quantities integer shares.
 """
 
-from .book import match_stream, validate_orders
-from .exchange import SESSION_SECONDS, Exchange, MarketRules, bars_from_tape
 from .types import (
     BAR_DTYPE,
     MOTIVE_NAMES,
@@ -34,3 +32,18 @@ __all__ = [
     "SESSION_SECONDS",
     "bars_from_tape",
 ]
+
+#: the compiled parts load on first use (PEP 562): `selloff scenarios`, a scenario's definition and
+#: argument errors need the record types only, not numba
+_LAZY = {"match_stream": "book", "validate_orders": "book", "SESSION_SECONDS": "exchange",
+         "Exchange": "exchange", "MarketRules": "exchange", "bars_from_tape": "exchange"}
+
+
+def __getattr__(name):
+    if name in _LAZY:
+        import importlib
+
+        value = getattr(importlib.import_module(f".{_LAZY[name]}", __name__), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
