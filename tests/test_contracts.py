@@ -175,9 +175,8 @@ def test_a_run_killed_at_any_moment_leaves_the_old_folder_or_the_new_one(tmp_pat
 @pytest.mark.parametrize("argv", [["scenarios"], ["run", "nope"], ["run", "deepseek", "--days",
                                                                       "x"]])
 def test_listing_and_argument_errors_import_neither_numba_nor_mesa(argv):
-    code = ("import sys\nfrom scenarios.cli import main\nrc = main(%r)\n"
-            "print(rc, 'numba' in sys.modules, 'mesa' in sys.modules, 'pandas' in sys.modules)"
-            % argv)
+    code = (f"import sys\nfrom scenarios.cli import main\nrc = main({argv!r})\n"
+            "print(rc, 'numba' in sys.modules, 'mesa' in sys.modules, 'pandas' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          check=True).stdout.split()
     assert out[-3:] == ["False", "False", "False"], out

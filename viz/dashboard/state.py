@@ -262,7 +262,7 @@ class ClassroomModel(Model):
 
     def __init__(self, preset: str = "deepseek", seed: int = 0, overrides=(),
                  twin: str = "supply network off", **kwargs):
-        super().__init__(seed=int(seed))
+        super().__init__(rng=int(seed))  # rng=: Mesa 3.5 deprecates seed= (same draws on 3.3)
         # Mesa 3.5's Reset also passes its own `scenario` object (Mesa's, not ours): the run
         # is named by the card alone
         kwargs.pop("scenario", None)
