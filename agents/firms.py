@@ -1,7 +1,9 @@
-"""Firms as Mesa agents: hyperscalers that plan AI capex, chipmakers that sell into it.
+"""Firms: hyperscalers that plan AI capex, chipmakers that sell into it.
 
-Firms do not trade. They hold the facts a shock acts through and they act between steps, when a
-scenario's shock asks them to (`scenarios/shocks.py`):
+Plain objects (no Mesa here): `scenarios.model.SelloffModel` shows each as a Mesa agent
+through `agents.investor.FirmAgent`, a view, so a run without Mesa (`scenarios.simulation`) has
+the same firms. Firms do not trade. They hold the facts a shock acts through and they act
+between steps, when a scenario's shock asks them to (`scenarios/shocks.py`):
 
 - a :class:`Hyperscaler` (MSFT, GOOGL, AMZN, META, ORCL) holds a 2025 AI capex plan and the capex
   the market expects of it; guidance moves the expectation to the plan and returns the direct
@@ -17,7 +19,6 @@ All fractions are of the firm's latest fiscal-year revenue unless stated; money 
 from __future__ import annotations
 
 import numpy as np
-from mesa import Agent
 
 __all__ = ["Firm", "Hyperscaler", "Chipmaker", "HYPERSCALERS", "CHIPMAKERS", "make_firm"]
 
@@ -25,13 +26,12 @@ HYPERSCALERS = ("MSFT", "GOOGL", "AMZN", "META", "ORCL")
 CHIPMAKERS = ("NVDA", "AMD", "AVGO", "MRVL", "ARM", "TSM", "ASML", "MU", "SMCI", "INTC", "QCOM")
 
 
-class Firm(Agent):
+class Firm:
     """A listed firm: its facts and how far news has moved its expected AI-linked revenue."""
 
     kind = "firm"
 
-    def __init__(self, model, ticker: str, role: str, revenue_bn: float, ai_share: float):
-        super().__init__(model)
+    def __init__(self, ticker: str, role: str, revenue_bn: float, ai_share: float):
         self.ticker = ticker
         self.role = role
         self.revenue_bn = float(revenue_bn)
@@ -59,8 +59,8 @@ class Hyperscaler(Firm):
 
     kind = "hyperscaler"
 
-    def __init__(self, model, ticker, role, revenue_bn, ai_share, capex_bn: float):
-        super().__init__(model, ticker, role, revenue_bn, ai_share)
+    def __init__(self, ticker, role, revenue_bn, ai_share, capex_bn: float):
+        super().__init__(ticker, role, revenue_bn, ai_share)
         self.capex_bn = float(capex_bn)  # the plan, $bn for 2025
         self.expected_capex_bn = float(capex_bn)  # what investors expect it to spend, $bn
 
@@ -95,12 +95,12 @@ class Chipmaker(Firm):
         return out
 
 
-def make_firm(model, ticker: str, role: str, revenue_bn: float, ai_share: float,
+def make_firm(ticker: str, role: str, revenue_bn: float, ai_share: float,
               capex_bn: float) -> Firm:
     """The right kind of firm for a ticker."""
     if ticker in HYPERSCALERS:
-        return Hyperscaler(model, ticker, role, revenue_bn, ai_share,
+        return Hyperscaler(ticker, role, revenue_bn, ai_share,
                            0.0 if not np.isfinite(capex_bn) else capex_bn)
     if ticker in CHIPMAKERS:
-        return Chipmaker(model, ticker, role, revenue_bn, ai_share)
-    return Firm(model, ticker, role, revenue_bn, ai_share)
+        return Chipmaker(ticker, role, revenue_bn, ai_share)
+    return Firm(ticker, role, revenue_bn, ai_share)

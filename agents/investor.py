@@ -1,4 +1,5 @@
-"""The Investor agent: a Mesa view on one investor whose state lives in the cohort arrays.
+"""Mesa views: `Investor`, on one investor whose state lives in the cohort arrays, and
+`FirmAgent`, on one firm (agents.firms.Firm).
 
 The model it belongs to provides `inv` (agents.loop.Investors), `tickers`, `exchange`
 (market.Exchange, one account per investor, account i = investor i), `wealth0` (dollars per
@@ -10,7 +11,7 @@ from mesa import Agent
 
 from .schema import KIND_NAMES
 
-__all__ = ["Investor"]
+__all__ = ["Investor", "FirmAgent"]
 
 
 class Investor(Agent):
@@ -52,3 +53,35 @@ class Investor(Agent):
     def pnl(self) -> float:
         """Change in wealth since the start, dollars."""
         return self.wealth - self.model.wealth0[self.index]
+
+
+class FirmAgent(Agent):
+    """A view on one firm (agents.firms.Firm): what it is, what it has said."""
+
+    def __init__(self, model, firm):
+        super().__init__(model)
+        self.firm = firm
+
+    @property
+    def kind(self) -> str:
+        """"hyperscaler", "chipmaker" or "firm"."""
+        return self.firm.kind
+
+    @property
+    def ticker(self) -> str:
+        return self.firm.ticker
+
+    @property
+    def role(self) -> str:
+        """Its role in universe.csv, e.g. "foundry"."""
+        return self.firm.role
+
+    @property
+    def statements(self) -> list[tuple[int, int, str]]:
+        """What the firm has said, (day, minute, text), newest last."""
+        return self.firm.statements
+
+    @property
+    def ai_revenue_bn(self) -> float:
+        """Expected AI-linked revenue after the news so far, $bn."""
+        return self.firm.ai_revenue_bn

@@ -58,6 +58,7 @@ from scenarios.model import SelloffModel
 from scenarios.catalog import get_scenario
 t_import = time.perf_counter() - t_start
 days, warm = int(sys.argv[1]), sys.argv[2] == "1"
+extra = json.loads(sys.argv[3]) if len(sys.argv) > 3 else []
 if warm:  # load or compile every kernel on a small world; not timed
     small = apply_overrides(get_scenario("baseline"), [
         "days=1", 'tickers=["NVDA","MSFT"]', "population.noise.count=100",
@@ -65,18 +66,19 @@ if warm:  # load or compile every kernel on a small world; not timed
         "population.leveraged.count=2", "population.passive.count=1"])
     w = SelloffModel(small, seed=1).run()  # a whole day: the close's kernels too
     del w
-sc = apply_overrides(get_scenario("baseline"), [f"days={days}"])
+sc = apply_overrides(get_scenario("baseline"), [f"days={days}", *extra])
 t = time.perf_counter()
 m = SelloffModel(sc, seed=0)
 t_build = time.perf_counter() - t
-t = time.perf_counter()
+t, c_run = time.perf_counter(), time.process_time()
 m.run()
 t_run = time.perf_counter() - t
+cpu_run = time.process_time() - c_run
 print(json.dumps({
     "investors": int(m.inv.kind.size), "stocks": len(m.tickers), "days": days,
     "decisions": int(m.counts[0]), "orders": int(m.exchange.pool.meta[1]),
     "trades": int(m.bars[..., 5].sum()), "shares": int(m.bars[..., 4].sum()),
-    "import_s": t_import, "build_s": t_build, "run_s": t_run,
+    "import_s": t_import, "build_s": t_build, "run_s": t_run, "cpu_run_s": cpu_run,
     "total_s": time.perf_counter() - t_start,
     "maxrss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0,
     "stamp_start": stamp0, "stamp_end": project_stamp(),
@@ -85,12 +87,59 @@ print(json.dumps({
 """
 
 
-def world_subprocess(days: int, warm: bool, cache_dir: str | None = None) -> dict:
+#: `selloff run baseline --days 1` as the command runs it, timed to the start of its first
+#: simulated minute (the wall clock of the parent's spawn is argv[1])
+FIRST_MINUTE = r"""
+import sys, time
+spawned = float(sys.argv[1])
+import scenarios.day as day
+step = day.TradingDay.step
+seen = []
+def first(self):
+    if not seen:
+        seen.append(time.time() - spawned)
+        seen.append(time.process_time())
+    return step(self)
+day.TradingDay.step = first
+from scenarios.cli import main
+sys.argv = ["selloff", "run", "baseline", "--days", "1", "--no-plot", "--out", sys.argv[2]]
+try:
+    main()
+except SystemExit:
+    pass
+print(f"FIRST {seen[0]} {seen[1]}")
+"""
+
+
+def first_minute(cache_dir: str | None = None) -> dict:
+    """Seconds from spawning `selloff run baseline --days 1` to its first simulated minute
+    (wall, and the process's CPU), and the whole process's wall time."""
+    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    if cache_dir is not None:
+        env["NUMBA_CACHE_DIR"] = cache_dir
+    out_dir = tempfile.mkdtemp(prefix="selloff-first-")
+    try:
+        t = time.time()
+        out = subprocess.run([sys.executable, "-c", FIRST_MINUTE, repr(t), out_dir + "/run"],
+                             env=env, capture_output=True, text=True, cwd=ROOT)
+        wall = time.time() - t
+    finally:
+        shutil.rmtree(out_dir, ignore_errors=True)
+    line = [x for x in out.stdout.splitlines() if x.startswith("FIRST ")]
+    if out.returncode != 0 or not line:
+        sys.exit(f"bench_model: selloff run failed:\n{out.stderr[-2000:]}")
+    _, first_s, first_cpu = line[-1].split()
+    return {"first_s": float(first_s), "first_cpu_s": float(first_cpu), "process_s": wall}
+
+
+def world_subprocess(days: int, warm: bool, cache_dir: str | None = None,
+                     overrides: tuple[str, ...] = ()) -> dict:
     env = dict(os.environ, PYTHONPATH=str(ROOT))
     if cache_dir is not None:
         env["NUMBA_CACHE_DIR"] = cache_dir
     t = time.perf_counter()
-    out = subprocess.run([sys.executable, "-c", WORLD, str(days), "1" if warm else "0"],
+    out = subprocess.run([sys.executable, "-c", WORLD, str(days), "1" if warm else "0",
+                          json.dumps(list(overrides))],
                          env=env, capture_output=True, text=True, cwd=ROOT)
     wall = time.perf_counter() - t
     if out.returncode != 0:
@@ -120,37 +169,107 @@ def abides_day() -> dict:
             "build_s": build, "run_s": run, "warm_s": warm_s}
 
 
+def match_stream_rate(n: int = 1_000_000) -> float:
+    """Orders per second of `market.match_stream` on a random one-book stream (best of 3, warm):
+    the engine's speed on this machine now, the yardstick of the world's speed."""
+    from market import match_stream
+    from market.streams import random_stream
+
+    stream = random_stream(n, 1)
+    match_stream(stream[:1000])  # compile or load from the cache
+    best = float("inf")
+    for _ in range(3):
+        t = time.perf_counter()
+        match_stream(stream)
+        best = min(best, time.perf_counter() - t)
+    return n / best
+
+
+#: the scaling table's grid: investors (noise, value and trend followers scaled together; market
+#: makers, leveraged and passive funds as in the baseline), stocks, days
+SCALE_INVESTORS = (1_000, 10_000, 100_000)
+SCALE_STOCKS = (1, 19)
+SCALE_DAYS = (1, 5, 20)
+#: the baseline's counts of the three kinds that scale
+BASE_COUNTS = {"fundamental": 3000, "momentum": 1200, "noise": 5400}
+
+
+def scale_overrides(investors: int, stocks: int) -> tuple[str, ...]:
+    """`--set` overrides of the baseline for about `investors` investors on `stocks` stocks."""
+    f = investors / 10_000
+    sets = [f"population.{k}.count={max(1, round(c * f))}" for k, c in BASE_COUNTS.items()]
+    if stocks == 1:
+        sets.append('tickers=["NVDA"]')
+    return tuple(sets)
+
+
+def scaling() -> list[dict]:
+    """One fresh process per cell of the grid (kernels warm); CPU seconds and peak memory."""
+    rows = []
+    for n in SCALE_INVESTORS:
+        for s in SCALE_STOCKS:
+            for d in SCALE_DAYS:
+                r = world_subprocess(d, warm=True, overrides=scale_overrides(n, s))
+                rows.append(r)
+                print(f"    ... {r['investors']:,} investors, {r['stocks']} stocks, {d} days: "
+                      f"{r['cpu_run_s']:.1f} s", file=sys.stderr)
+    return rows
+
+
+def print_scaling(rows: list[dict]) -> None:
+    print("(d) scaling: baseline with the population scaled, fresh process per row, kernels "
+          "warm; run CPU s (the process's own CPU time, robust to a busy host)")
+    print(f"    {'investors':>10}{'stocks':>7}{'days':>5}{'decisions':>14}{'run CPU s':>10}"
+          f"{'CPU s/day':>10}{'us/decision':>12}{'peak MB':>9}")
+    for r in rows:
+        print(f"    {r['investors']:>10,}{r['stocks']:>7}{r['days']:>5}{r['decisions']:>14,}"
+              f"{r['cpu_run_s']:>10.2f}{r['cpu_run_s'] / r['days']:>10.2f}"
+              f"{1e6 * r['cpu_run_s'] / max(1, r['decisions']):>12.3f}{r['maxrss_mb']:>9.0f}")
+    print("    Linear in the work if us/decision stays flat down the table.")
+    print()
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--quick", action="store_true", help="1-day world, no cold start")
     ap.add_argument("--no-cold", action="store_true", help="skip the empty-cache start-up")
-    ap.add_argument("--only", choices=("a", "b", "c"), default=None, help="run one part only")
+    ap.add_argument("--only", choices=("a", "b", "c", "d"), default=None,
+                    help="run one part only")
+    ap.add_argument("--scaling", action="store_true",
+                    help="also (d), the scaling table: 18 runs up to 100,000 investors and 20 "
+                         "days, about 10 minutes")
     a = ap.parse_args()
     world_days = 1 if a.quick else 5
-    want = {a.only} if a.only else {"a", "b", "c"}
+    want = {a.only} if a.only else {"a", "b", "c"} | ({"d"} if a.scaling else set())
     if a.quick or a.no_cold:
         want.discard("c")
 
     ab = abides_day() if "a" in want else None
     wd = world_subprocess(world_days, warm=True) if "b" in want else None
+    engine = match_stream_rate() if "b" in want else None
+    scale = scaling() if "d" in want else None
     cold = warm = None
     if "c" in want:
         cache = tempfile.mkdtemp(prefix="selloff-numba-")
         try:
             cold = world_subprocess(1, warm=False, cache_dir=cache)
             warm = world_subprocess(1, warm=False, cache_dir=cache)
+            cold_first = first_minute(tempfile.mkdtemp(dir=cache))
+            warm_first = min((first_minute(cache) for _ in range(3)), key=lambda r: r["first_s"])
         finally:
             shutil.rmtree(cache, ignore_errors=True)
 
     if ab is not None:
         print_abides(ab)
     if wd is not None:
-        print_world(wd)
+        print_world(wd, engine)
+    if scale is not None:
+        print_scaling(scale)
     if cold is None:
         print("(c) start-up: skipped (--quick, --no-cold or --only; it compiles everything in a "
               "fresh cache, about 20 s)")
         return
-    print_startup(cold, warm)
+    print_startup(cold, warm, cold_first, warm_first)
 
 
 def print_abides(ab: dict) -> None:
@@ -167,7 +286,7 @@ def print_abides(ab: dict) -> None:
     print()
 
 
-def print_world(wd: dict) -> None:
+def print_world(wd: dict, engine: float) -> None:
     print(f"(b) full world: baseline, {wd['stocks']} stocks, {wd['investors']:,} investors, "
           f"{wd['days']} day{'s' if wd['days'] > 1 else ''}, fresh process, kernels warm")
     print(f"    {'decisions':>12}{'order ids':>12}{'trades':>11}{'build s':>9}{'run s':>9}"
@@ -176,11 +295,14 @@ def print_world(wd: dict) -> None:
           f"{wd['run_s']:>9.1f}{wd['run_s'] / wd['days']:>8.1f}"
           f"{wd['decisions'] / wd['run_s']:>13,.0f}{wd['orders'] / wd['run_s']:>11,.0f}"
           f"{wd['maxrss_mb']:>9.0f}")
+    rate = wd["decisions"] / wd["run_s"]
+    print(f"    match_stream in this run: {engine:,.0f} orders/s; world decisions/s / match_stream "
+          f"orders/s = {rate / engine:.2f} (was 0.11 on 2026-12-01; target >= 0.2)")
     print("    peak MB: maximum resident set of the process (warm-up world included, small).")
     print()
 
 
-def print_startup(cold: dict, warm: dict) -> None:
+def print_startup(cold: dict, warm: dict, cold_first: dict, warm_first: dict) -> None:
     print("(c) start-up: fresh process, 1-day baseline (interpreter start included)")
     print(f"    {'numba cache':<22}{'process s':>10}{'imports s':>10}{'build s':>9}{'run s':>9}")
     for name, r in (("empty (compile)", cold), ("warm (load)", warm)):
@@ -197,6 +319,11 @@ def print_startup(cold: dict, warm: dict) -> None:
     top = ", ".join(f"{name} {s:.1f} s" for name, s in own[:4])
     print(f"    compiling, by kernel (own time, callees excluded): {top}; {len(own) - 4} more "
           f"share the other {total - sum(s for _, s in own[:4]):.1f} s")
+    print("    `selloff run baseline --days 1 --no-plot`, from spawning the process to its first "
+          "simulated minute (interpreter, imports, cache loads, world building):")
+    for name, r in (("empty (compile)", cold_first), ("warm (load), best of 3", warm_first)):
+        print(f"    {name:<24}{r['first_s']:>6.2f} s wall, {r['first_cpu_s']:>5.2f} s CPU; whole "
+              f"process {r['process_s']:.2f} s")
     stamps = {cold["stamp_start"], cold["stamp_end"], warm["stamp_start"], warm["stamp_end"]}
     if len(stamps) > 1:
         print("    WARNING: kernel sources (market/, agents/) changed during these runs, so the "

@@ -1,7 +1,8 @@
 """The day's lifecycle: overnight news, pre-open call and opening auction, 390 one-minute steps
 of continuous trading (60 one-second ticks each, one compiled call), closing call and auction.
 
-`TradingDay` is a part of `scenarios.model.SelloffModel`.
+`TradingDay` is a part of `scenarios.simulation.Simulation` (and so of
+`scenarios.model.SelloffModel`).
 """
 
 import gc
@@ -89,10 +90,11 @@ class TradingDay:
         else:
             self._collect_minute()
             self.minute += 1
-        # Python floats: the DataCollector deep-copies every value it stores
-        self._last = self.last_prices().tolist()
-        self._cohorts = self.cohorts().tolist()
-        self.datacollector.collect(self)
+        self._after_step()
+
+    def _after_step(self):
+        """What a minute ends with besides the market's own records: nothing here; the Mesa
+        model collects its DataCollector's reporters."""
 
     def run(self, progress: bool = False):
         """Run every day of the scenario; return self.

@@ -1,9 +1,10 @@
 """Stylized facts of a simulated world: run a scenario over seeds, measure, check, plot.
 
-`run_facts` runs `SelloffModel` once per seed, measures every stock's minute bars with
-`scenarios.stylized.facts_for_stock` (with its book depth profile, quoted spread and 2024
-realised volatility), pools the stocks with `pooled_facts`, applies the pass bands (`check`) and
-aggregates over seeds. It writes `facts.json` and the figure `facts.png` to `out_dir`.
+`run_facts` runs a `scenarios.simulation.Simulation` once per seed, measures every stock's
+minute bars with `scenarios.stylized.facts_for_stock` (with its book depth profile, quoted
+spread and 2024 realised volatility), pools the stocks with `pooled_facts`, applies the pass
+bands (`check`) and aggregates over seeds. It writes `facts.json` and the figure `facts.png` to
+`out_dir`.
 
 Units: prices in dollars, volumes in shares, spreads in dollars, returns are log returns taken
 within a day (see `scenarios.stylized`).
@@ -79,7 +80,7 @@ def facts_of_model(model, realised_vol_2024_pct: Mapping[str, float] | None = No
     """Facts of a model that has run: per stock, pooled, their checks and the pooled CCDF.
 
     Args:
-        model: A `SelloffModel` after `run()` (or some whole days of `step()`).
+        model: A `Simulation` (or `SelloffModel`) after `run()` (or some whole days of `step()`).
         realised_vol_2024_pct: Ticker -> realised 2024 volatility (annualised percent); the
             universe's figures when None.
 
@@ -180,7 +181,7 @@ def run_facts(scenario, seeds: Iterable[int], out_dir, progress: bool = True,
         ValueError: No seeds, or no or repeated tickers (see `check_scenario`).
     """
     from agents.universe import load_universe
-    from scenarios.model import SelloffModel
+    from scenarios.simulation import Simulation
 
     check_scenario(scenario)
     seeds = [int(s) for s in seeds]
@@ -193,7 +194,7 @@ def run_facts(scenario, seeds: Iterable[int], out_dir, progress: bool = True,
     runs = []
     for seed in seeds:
         t0 = time.perf_counter()
-        m = SelloffModel(scenario, seed=seed)
+        m = Simulation(scenario, seed=seed)
         m.run(progress=progress)
         wall = time.perf_counter() - t0
         r = facts_of_model(m, rv)

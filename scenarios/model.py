@@ -5,49 +5,51 @@ sets the open; 389 minutes of continuous trading in which each step runs 60 one-
 every investor in one compiled call; a closing call and auction; resting orders expire.
 The model owns the one seeded generator: the compiled loop's xoshiro state is seeded from it.
 
-The model is put together from one module per idea beside this one: scenarios/world.py (world
-building), scenarios/news.py (shock effects and news), scenarios/day.py (the day's lifecycle),
-scenarios/recording.py (bars, spreads, depth, the DataCollector).
+The world itself is `scenarios.simulation.Simulation` (put together from one module per idea:
+scenarios/world.py world building, scenarios/news.py shock effects and news, scenarios/day.py the
+day's lifecycle, scenarios/recording.py bars, spreads and depth). `SelloffModel` adds Mesa: an
+Investor agent per investor and a FirmAgent per firm (views on the arrays and the firms), and a
+DataCollector with per-cohort reporters. The same scenario and seed give the same run either way.
 """
 
-import numpy as np
-from mesa import Model
+from mesa import DataCollector, Model
 
-from agents.investor import Investor
+from agents.investor import FirmAgent, Investor
+from agents.schema import KIND_NAMES
 
-from .day import MINUTES, TradingDay
-from .news import NewsEffects
-from .recording import Recording
-from .world import add_agents, build_world
+from .simulation import MINUTES, Simulation
+from .world import add_agents
 
-__all__ = ["SelloffModel", "Investor", "MINUTES"]
+__all__ = ["SelloffModel", "Investor", "FirmAgent", "MINUTES"]
 
 
-class SelloffModel(NewsEffects, TradingDay, Recording, Model):
-    """A world built from a scenario (scenarios.scenario.Scenario). See the module docstring.
-
-    Attributes after steps: `bars` (minute OHLCV per stock, ticks and shares), `motive_volume`
-    (shares bought and sold per motive, per minute and stock), `daily` (open, high, low, close,
-    volume per day and stock), `spread` (time-averaged quoted spread per minute, ticks),
-    `depth_sum / depth_n[:, None]` (mean shares at the best level and 9 ticks behind it, both
-    sides pooled).
-    """
+class SelloffModel(Simulation, Model):
+    """A world built from a scenario (scenarios.scenario.Scenario), as a Mesa model. See the
+    module docstring; its arrays are `Simulation`'s."""
 
     def __init__(self, scenario, seed: int | None = None, *, collect_agents: bool = False):
         seed = scenario.seed if seed is None else int(seed)
         # rng, not seed: Mesa 3.5 deprecates seed=, and on Mesa 3.3 an int rng seeds the same
         # numpy and stdlib generators as seed= does (same draws, same bytes).
-        super().__init__(rng=seed)
-        self.spec = scenario  # not `scenario`: Mesa 3.5's Model has a `scenario` property
-        build_world(self, scenario)
+        Model.__init__(self, rng=seed)
         self.collect_agents = collect_agents
-        add_agents(self, scenario)
-        self._init_news(scenario)
-        self.day = -1
-        self.minute = 0
-        self._init_recording(scenario, collect_agents)
-        self.running = True
+        self._build(scenario, seed)
+        # reporters read what step() computed once for the minute (a lambda per ticker and cohort)
+        reporters = {t: (lambda m, j=j: m._last[j]) for j, t in enumerate(self.tickers)}
+        for k, kind in enumerate(KIND_NAMES):  # per cohort: shares held, cash, P&L (dollars)
+            for c, col in enumerate(("shares", "cash", "pnl")):
+                reporters[f"{kind}_{col}"] = lambda m, k=k, c=c: m._cohorts[k][c]
+        self.datacollector = DataCollector(
+            model_reporters=reporters,
+            agenttype_reporters=({Investor: {"wealth": "wealth", "position": "position"}}
+                                 if collect_agents else {}),
+        )
 
-    def last_prices(self) -> np.ndarray:
-        """Last trade price per stock in dollars (previous close before any trade)."""
-        return self.exchange.last_prices() / 100.0
+    def _add_views(self) -> None:
+        add_agents(self)
+
+    def _after_step(self) -> None:
+        # Python floats: the DataCollector deep-copies every value it stores
+        self._last = self.last_prices().tolist()
+        self._cohorts = self.cohorts().tolist()
+        self.datacollector.collect(self)

@@ -1,13 +1,11 @@
-"""Recording: minute bars, motive volumes, spreads and depth samples; daily OHLCV; the Mesa
-DataCollector's per-cohort reporters.
+"""Recording: minute bars, motive volumes, spreads and depth samples; daily OHLCV.
 
-`Recording` is a part of `scenarios.model.SelloffModel`; `_init_recording` allocates its arrays.
+`Recording` is a part of `scenarios.simulation.Simulation`; `_init_recording` allocates its
+arrays. (The Mesa DataCollector is `scenarios.model.SelloffModel`'s.)
 """
 
 import numpy as np
-from mesa import DataCollector
 
-from agents.investor import Investor
 from agents.loop import cohort_totals
 from agents.schema import KIND_NAMES, N_MOTIVES
 
@@ -19,8 +17,8 @@ __all__ = ["Recording"]
 class Recording:
     """What a run records, minute by minute (a model mixin)."""
 
-    def _init_recording(self, spec, collect_agents: bool) -> None:
-        """Arrays for every minute and day of `spec`; the DataCollector."""
+    def _init_recording(self, spec) -> None:
+        """Arrays for every minute and day of `spec`."""
         scenario = spec
         ns = len(self.tickers)
         total_minutes = scenario.days * MINUTES
@@ -34,16 +32,6 @@ class Recording:
         self.prev_close0 = np.round(self.prices0 * 100).astype(np.int64)
         self.counts = np.zeros(2, np.int64)
         self.halts = []
-        # reporters read what step() computed once for the minute (a lambda per ticker and cohort)
-        reporters = {t: (lambda m, j=j: m._last[j]) for j, t in enumerate(self.tickers)}
-        for k, kind in enumerate(KIND_NAMES):  # per cohort: shares held, cash, P&L (dollars)
-            for c, col in enumerate(("shares", "cash", "pnl")):
-                reporters[f"{kind}_{col}"] = lambda m, k=k, c=c: m._cohorts[k][c]
-        self.datacollector = DataCollector(
-            model_reporters=reporters,
-            agenttype_reporters=({Investor: {"wealth": "wealth", "position": "position"}}
-                                 if collect_agents else {}),
-        )
 
     def cohorts(self) -> np.ndarray:
         """Per investor kind (rows in agents.schema.Kind order): shares held (all

@@ -23,8 +23,8 @@ import numpy as np
 
 from agents.params import to_dict
 from scenarios.calendar import trading_dates
-from scenarios.model import MINUTES, SelloffModel
 from scenarios.outputs import RUN_FILES, atomic_text, strict_json
+from scenarios.simulation import MINUTES, Simulation
 
 __all__ = ["RunResult", "run", "write_outputs", "summary_dict", "daily_returns",
            "ROLE_GROUPS", "RUN_FILES"]
@@ -66,11 +66,12 @@ class RunResult:
 
 
 def run(scenario, seed: int | None = None, progress: bool = False) -> RunResult:
-    """Run `scenario` (with `seed`, default its own) to the end."""
+    """Run `scenario` (with `seed`, default its own) to the end: a `Simulation` (no Mesa: the
+    same bars as `scenarios.model.SelloffModel` gives)."""
     seed = scenario.seed if seed is None else int(seed)
     scenario = dataclasses.replace(scenario, seed=seed)
     t = time.perf_counter()
-    m = SelloffModel(scenario, seed)
+    m = Simulation(scenario, seed)
     m.run(progress=progress)
     days = scenario.days
     return RunResult(

@@ -2,21 +2,20 @@
 
 `build_world(m, spec)` sets on model `m` what a scenario `spec` (scenarios.scenario.Scenario)
 describes, drawing from `m.rng` in a fixed order (investors, the loop's two xoshiro states, the
-value and news streams); `add_agents` creates the Investor and firm agents; `shock_schedule`
-orders the scenario's shocks by (day, minute).
+value and news streams); `add_firms` the firms; `add_agents` the Mesa views on investors and
+firms (a Mesa model only); `shock_schedule` orders the scenario's shocks by (day, minute).
 """
 
 import numpy as np
 
 from agents.firms import make_firm
-from agents.investor import Investor
 from agents.loop import new_market_view
 from agents.networks import supply_graph
 from agents.population import build_investors, mute_trend_followers
 from agents.universe import SELLER_ROLES, load_edges, load_universe
 from market import SESSION_SECONDS, Exchange, MarketRules
 
-__all__ = ["build_world", "add_agents", "shock_schedule"]
+__all__ = ["build_world", "add_firms", "add_agents", "shock_schedule"]
 
 
 def build_world(m, spec) -> None:
@@ -73,21 +72,29 @@ def build_world(m, spec) -> None:
         mute_trend_followers(m.inv)
 
 
-def add_agents(m, spec) -> None:
-    """One Investor agent per investor; a firm agent per traded stock, and per firm a shock
-    speaks for (a hyperscaler's capex guidance moves its suppliers through the supply network
-    whether or not its own stock is in this world)."""
-    n = m.inv.kind.size
+def add_firms(m, spec) -> None:
+    """`m.firms`: a firm per traded stock, and per firm a shock speaks for (a hyperscaler's
+    capex guidance moves its suppliers through the supply network whether or not its own stock
+    is in this world)."""
     uni = m.universe
-    scenario = spec
-    Investor.create_agents(m, n, list(range(n)))
-    named = [sh.firm for sh in scenario.shocks
+    named = [sh.firm for sh in spec.shocks
              if getattr(sh, "firm", None) and sh.firm not in m.tickers]
     m.firms = {}
     for t in [*m.tickers, *dict.fromkeys(named)]:
         i = uni.index(t)
-        m.firms[t] = make_firm(m, t, uni.roles[i], uni.revenue_bn[i], uni.ai_share[i],
+        m.firms[t] = make_firm(t, uni.roles[i], uni.revenue_bn[i], uni.ai_share[i],
                                uni.capex_2025_bn[i])
+
+
+def add_agents(m) -> None:
+    """Mesa views on a Mesa model `m`: one Investor agent per investor, one FirmAgent per firm
+    of `m.firms` (agents.investor imports Mesa: only a Mesa model needs it)."""
+    from agents.investor import FirmAgent, Investor
+
+    n = m.inv.kind.size
+    Investor.create_agents(m, n, list(range(n)))
+    for firm in m.firms.values():
+        FirmAgent(m, firm)
 
 
 def shock_schedule(spec) -> dict:

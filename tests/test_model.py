@@ -179,3 +179,31 @@ def test_attention_rates_equal_a_numpy_twin(n_news, n, t, seed):
     assert live.astype(bool).tolist() == want_live
     np.testing.assert_allclose(rate, want_rate, rtol=1e-14)
     np.testing.assert_allclose(cum, np.cumsum(want_rate[order]), rtol=1e-12)
+
+
+def test_simulation_without_mesa_is_the_mesa_model_draw_for_draw(small_scenario):
+    """`selloff run` steps a `Simulation` (no Mesa); a notebook steps `SelloffModel`: the same
+    scenario and seed must give the same market, minute for minute, across a news day."""
+    from scenarios.simulation import Simulation
+
+    sc = small_scenario("deepseek", 'tickers=["NVDA", "TSM", "MSFT"]', "days=2")
+    a, b = Simulation(sc, seed=5).run(), SelloffModel(sc, seed=5).run()
+    for name in ("bars", "daily", "motive_volume", "open_prices", "counts"):
+        assert np.array_equal(getattr(a, name), getattr(b, name)), name
+    assert np.array_equal(a.exchange.cash, b.exchange.cash)
+    assert a.events == b.events and a.halts == b.halts
+    assert [f.statements for f in a.firms.values()] == [f.statements for f in b.firms.values()]
+    assert a.bars[..., 4].sum() > 0 and a.events  # a day that traded and a shock that fired
+    assert not hasattr(a, "agents") and len(b.agents) > len(b.firms)
+
+
+def test_selloff_run_does_not_import_mesa(tmp_path):
+    code = ("import sys\nfrom scenarios.cli import main\n"
+            f"rc = main(['run', 'baseline', '--days', '1', '--no-plot', '--out', "
+            f"{str(tmp_path / 'o')!r}, '--set', 'population.noise.count=50', '--set', "
+            "'population.fundamental.count=30', '--set', 'population.momentum.count=10', "
+            "'--set', 'tickers=[\"NVDA\"]'])\nprint(rc, 'mesa' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True).stdout.split()
+    assert out[-2:] == ["0", "False"], out
+    assert (tmp_path / "o" / "summary.json").exists()

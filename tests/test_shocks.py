@@ -3,7 +3,6 @@
 import dataclasses
 import types
 
-import mesa
 import numpy as np
 import pytest
 from conftest import SMALL_POPULATION
@@ -34,8 +33,7 @@ T = UNI.tickers
 
 def ctx(propagate=True):
     """What a shock reads of a model: universe, networks, exposure rule and the firms."""
-    host = mesa.Model(rng=0)
-    firms = {t: make_firm(host, t, UNI.roles[i], UNI.revenue_bn[i], UNI.ai_share[i],
+    firms = {t: make_firm(t, UNI.roles[i], UNI.revenue_bn[i], UNI.ai_share[i],
                           UNI.capex_2025_bn[i]) for i, t in enumerate(T)}
     return types.SimpleNamespace(universe=UNI, graph=GRAPH, exposure_params=ExposureParams(),
                                  propagate=propagate, firms=firms)
