@@ -7,8 +7,8 @@ from pathlib import Path
 
 import numpy as np
 
-from scenarios.model import MINUTES
 from scenarios.run import ROLE_GROUPS
+from scenarios.simulation import MINUTES
 from viz import save_png
 
 __all__ = ["plot_price_paths"]
