@@ -11,7 +11,12 @@ from agents.schema import KIND_NAMES, N_MOTIVES
 
 from .day import MINUTES
 
-__all__ = ["Recording"]
+__all__ = ["Recording", "OPEN", "HIGH", "LOW", "CLOSE", "VOLUME", "TRADES", "BOUGHT", "SOLD"]
+
+#: columns of `bars` (ticks, shares, trades); `daily` has the first five
+OPEN, HIGH, LOW, CLOSE, VOLUME, TRADES = range(6)
+#: the last axis of `motive_volume`: shares bought, shares sold
+BOUGHT, SOLD = 0, 1
 
 
 class Recording:

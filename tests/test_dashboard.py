@@ -10,6 +10,7 @@ import pytest
 from agents.params import apply_overrides
 from scenarios.catalog import get_scenario
 from scenarios.model import MINUTES
+from scenarios.recording import VOLUME
 from scenarios.run import run
 
 SMALL = ("days=1", 'tickers=["NVDA","TSM","MSFT","ASML"]', "population.noise.count=300",
@@ -78,7 +79,7 @@ def test_dashboard_run_gives_the_same_bars_as_selloff_run():
     assert cm.t == MINUTES
     np.testing.assert_array_equal(cm.main.bars, res.bars)
     np.testing.assert_array_equal(cm.main.daily, res.daily)
-    assert res.bars[..., 4].sum() > 0
+    assert res.bars[..., VOLUME].sum() > 0
 
 
 def test_twin_steps_in_lockstep_and_differs_only_by_its_switch():

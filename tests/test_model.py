@@ -7,6 +7,7 @@ import sys
 
 import numpy as np
 import pytest
+from conftest import SMALL_POPULATION
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -15,17 +16,10 @@ from agents.params import apply_overrides
 from agents.schema import KIND_NAMES
 from scenarios.catalog import get_scenario
 from scenarios.model import MINUTES, Investor, SelloffModel
+from scenarios.recording import BOUGHT, SOLD, TRADES, VOLUME
 
-SMALL = [
-    'tickers=["NVDA", "TSM", "MSFT"]',
-    "days=1",
-    "population.fundamental.count=300",
-    "population.momentum.count=120",
-    "population.noise.count=500",
-    "population.market_maker.per_stock=2",
-    "population.leveraged.count=4",
-    "population.passive.count=2",
-]
+#: the tests' small world (conftest.py) on three stocks for one day
+SMALL = [*SMALL_POPULATION, 'tickers=["NVDA", "TSM", "MSFT"]', "days=1"]
 
 
 def small(**changes):
@@ -67,9 +61,9 @@ def test_bars_are_consistent_and_traded(day_run):
 def test_volume_by_motive_adds_up(day_run):
     m, _, _ = day_run
     mv = m.motive_volume[:MINUTES]
-    total = m.bars[:MINUTES, :, 4].sum(axis=0)
-    np.testing.assert_array_equal(mv[:, :, :, 0].sum(axis=(0, 2)), total)  # buyers
-    np.testing.assert_array_equal(mv[:, :, :, 1].sum(axis=(0, 2)), total)  # sellers
+    total = m.bars[:MINUTES, :, VOLUME].sum(axis=0)
+    np.testing.assert_array_equal(mv[:, :, :, BOUGHT].sum(axis=(0, 2)), total)
+    np.testing.assert_array_equal(mv[:, :, :, SOLD].sum(axis=(0, 2)), total)
     assert mv[:, :, 5, :].sum() > 0  # market makers traded
 
 
@@ -139,8 +133,8 @@ def test_fire_sale_channel_off_means_no_forced_sales():
         for _ in range(120):
             m.step()
     forced = 6
-    assert on.motive_volume[:, :, forced, 1].sum() > 0
-    assert off.motive_volume[:, :, forced, 1].sum() == 0
+    assert on.motive_volume[:, :, forced, SOLD].sum() > 0
+    assert off.motive_volume[:, :, forced, SOLD].sum() == 0
 
 
 def test_abides_rmsc04_population_runs_a_day():
@@ -151,7 +145,7 @@ def test_abides_rmsc04_population_runs_a_day():
     assert (kinds["noise"], kinds["fundamental"], kinds["momentum"], kinds["market_maker"]) == (
         1000, 102, 12, 2)
     m.run()
-    assert m.bars[:, 0, 5].sum() > 1000  # trades happened
+    assert m.bars[:, 0, TRADES].sum() > 1000
     assert m.daily[0, 0, 3] > 0
 
 
@@ -193,7 +187,7 @@ def test_simulation_without_mesa_is_the_mesa_model_draw_for_draw(small_scenario)
     assert np.array_equal(a.exchange.cash, b.exchange.cash)
     assert a.events == b.events and a.halts == b.halts
     assert [f.statements for f in a.firms.values()] == [f.statements for f in b.firms.values()]
-    assert a.bars[..., 4].sum() > 0 and a.events  # a day that traded and a shock that fired
+    assert a.bars[..., VOLUME].sum() > 0 and a.events  # a day that traded and a shock that fired
     assert not hasattr(a, "agents") and len(b.agents) > len(b.firms)
 
 

@@ -12,6 +12,7 @@ from conftest import SMALL_POPULATION
 
 from scenarios.catalog import SCENARIOS, get_scenario
 from scenarios.cli import main
+from scenarios.recording import VOLUME
 
 ROOT = Path(__file__).resolve().parent.parent
 SMALL = SMALL_POPULATION
@@ -170,4 +171,4 @@ def test_every_scenario_runs_and_fires_its_shocks():
         fired = [e[2] for e in res.events]
         assert fired == [s.name for s in sorted(sc.shocks, key=lambda s: (s.day, s.minute))
                          if s.day < days], name
-        assert np.all(res.daily[:, :, 4] > 0), name
+        assert np.all(res.daily[:, :, VOLUME] > 0), name

@@ -10,9 +10,11 @@ from conftest import SMALL_POPULATION
 from agents.firms import make_firm
 from agents.networks import ExposureParams, ai_exposure, supply_graph
 from agents.params import ParamError, apply_overrides
+from agents.schema import Motive
 from agents.universe import load_edges, load_universe
 from scenarios.catalog import get_scenario
 from scenarios.model import MINUTES, SelloffModel
+from scenarios.recording import SOLD
 from scenarios.shocks import (
     CHINA_REVENUE,
     FAB_ABROAD,
@@ -240,8 +242,8 @@ def test_fund_flow_sells_the_sector_for_its_duration():
     none = SelloffModel(world()).run()
     m.run()
     day1 = slice(MINUTES, MINUTES + 120)
-    flow_sold = m.motive_volume[day1, 0, 7, 1].sum()  # motive 7: fund flow
-    assert flow_sold > 2 * none.motive_volume[day1, 0, 7, 1].sum()
+    flow_sold = m.motive_volume[day1, 0, Motive.FUND_FLOW, SOLD].sum()
+    assert flow_sold > 2 * none.motive_volume[day1, 0, Motive.FUND_FLOW, SOLD].sum()
 
 
 def test_firms_record_what_the_shocks_did_to_them():
