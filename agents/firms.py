@@ -51,6 +51,7 @@ class Firm:
         self.revenue_change += float(revenue_change)
 
     def say(self, day: int, minute: int, text: str) -> None:
+        """Record a statement the firm makes at (day, minute)."""
         self.statements.append((day, minute, text))
 
 

@@ -69,6 +69,7 @@ class FirmAgent(Agent):
 
     @property
     def ticker(self) -> str:
+        """Its ticker."""
         return self.firm.ticker
 
     @property

@@ -156,6 +156,7 @@ class Exchange:
 
     @property
     def now(self) -> int:
+        """The exchange clock, seconds since the first day's open."""
         return int(self.kr.clock[K.C_NOW])
 
     def start_day(self, day: int) -> None:

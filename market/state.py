@@ -99,6 +99,7 @@ def grow_pool(pl: Pool, capacity: int) -> Pool:
 
 
 def new_accounts(n_traders: int, n_stocks: int) -> Accounts:
+    """Accounts of `n_traders` traders with no cash (cents) and no shares of `n_stocks` stocks."""
     return Accounts(
         cash=np.zeros(int(n_traders), np.int64),
         shares=np.zeros((int(n_traders), int(n_stocks)), np.int64),
@@ -129,6 +130,8 @@ def tape_records(tp: Tape, start: int = 0, stop: int | None = None) -> np.ndarra
 
 def new_rules(n_stocks: int, *, stp=False, luld=False, luld_wait=15, luld_pause=300,
               band_bp=500, max_levels=16) -> Rules:
+    """Market rules' state for `n_stocks` stocks: self-trade prevention, limit-up/limit-down
+    (wait and pause in seconds, band in basis points) and the widest book window (levels)."""
     s = int(n_stocks)
     rs = np.zeros((s, 8), np.int64)
     rs[:, K.BAND_BP] = band_bp

@@ -23,6 +23,7 @@ SCENARIOS = _load()
 
 
 def scenario_names() -> tuple[str, ...]:
+    """The catalogue's scenario names, in listing order."""
     return tuple(SCENARIOS)
 
 

@@ -13,6 +13,8 @@ from scenarios.shocks import ChipTariff
 
 @dataclass(frozen=True)
 class ChipTariffs(Scenario):
+    """A 25% tariff on chips made in Taiwan (see `description`)."""
+
     name: str = "chip_tariffs"
     description: str = "A 25% tariff on chips made in Taiwan: designers, the foundry, the buyers."
     days: int = param(5, 1, 250, doc="trading days simulated")

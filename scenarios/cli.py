@@ -724,6 +724,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv=None) -> int:
+    """The `selloff` command: parse `argv` (default sys.argv), run, return the exit code."""
     ap = build_parser()
     try:
         args = ap.parse_args(argv)

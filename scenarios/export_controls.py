@@ -9,6 +9,8 @@ from scenarios.shocks import ExportControl
 
 @dataclass(frozen=True)
 class ExportControls(Scenario):
+    """Tighter US export limits on AI chips to China."""
+
     name: str = "export_controls"
     description: str = "Tighter US limits on AI chip sales to China: 80% of China AI sales lost."
     days: int = param(5, 1, 250, doc="trading days simulated")

@@ -16,6 +16,8 @@ _USAGE = tuple(AIDemandNews(name=f"usage_{k + 1}", day=4 + 3 * k, minute=-1, siz
 
 @dataclass(frozen=True)
 class Jevons(Scenario):
+    """Cheaper AI that raises compute demand over the following weeks."""
+
     name: str = "jevons"
     description: str = "Cheaper AI that raises compute demand over the following weeks."
     days: int = param(15, 1, 250, doc="trading days simulated")

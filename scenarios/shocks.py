@@ -119,6 +119,8 @@ class Shock:
         return 0.0
 
     def effect(self, model) -> Effect:  # pragma: no cover - every subclass defines it
+        """What the shock does when it fires on `model` (its universe, networks and firms): an
+        `Effect`. Each subclass's docstring says what its effect is."""
         raise NotImplementedError
 
 

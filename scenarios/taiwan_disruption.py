@@ -13,6 +13,8 @@ from scenarios.shocks import LiquidityWithdrawal, SupplyDisruption
 
 @dataclass(frozen=True)
 class TaiwanDisruption(Scenario):
+    """An interruption of TSMC's output, with thinner liquidity."""
+
     name: str = "taiwan_disruption"
     description: str = "TSMC's output interrupted for six weeks; liquidity thins for an hour."
     days: int = param(5, 1, 250, doc="trading days simulated")
