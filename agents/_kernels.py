@@ -476,7 +476,7 @@ def _abides_momentum(book, inv, mk, i, s, t, call_phase, mid, b, a, pos, size):
 @njit(**LEAF)
 def _abides_maker(ex, inv, mk, i, s, t, call_phase, mid, b, a, pos, size):
     """RMSC04 adaptive POV market maker (row i leads; rows i+1.. of size 0 are its levels):
-    cancels its ladder and posts one bid and one ask per row.
+    cancels its whole ladder, then posts one bid and one ask per row.
 
     Size: pov x the shares traded in stock s over the last 60 s (the tape holds this minute's
     fills: their volume is scaled to 60 s), at least the leader's size. Spread: an average of
@@ -520,13 +520,16 @@ def _abides_maker(ex, inv, mk, i, s, t, call_phase, mid, b, a, pos, size):
     step = max(1, int(np.rint(par[i, AMM_SPACING] * win)))
     top_bid = imid - int(np.floor(0.5 * win))
     low_ask = imid + int(np.ceil(0.5 * win))
-    for k in range(2 * legs):
-        lvl = k >> 1
+    # the whole ladder is cancelled before the new one goes out (as ABIDES does: a new level
+    # could otherwise trade with an old one); one `_send` call site, inlined once
+    for k in range(4 * legs):
+        lvl = (k >> 1) % legs
+        qk = q if k >= 2 * legs else 0  # quantity 0: cancel only
         if k & 1 == 0:
             side, p, slot = BUY, top_bid - lvl * step, BID_SLOT
         else:
             side, p, slot = SELL, low_ask + lvl * step, ASK_SLOT
-        _send(ex, inv, i + lvl, s, side, LIMIT, _clip_price(book, s, p), q, M_MM, t, slot)
+        _send(ex, inv, i + lvl, s, side, LIMIT, _clip_price(book, s, p), qk, M_MM, t, slot)
 
 
 @njit(**LEAF)
