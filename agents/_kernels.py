@@ -520,16 +520,31 @@ def _abides_maker(ex, inv, mk, i, s, t, call_phase, mid, b, a, pos, size):
     step = max(1, int(np.rint(par[i, AMM_SPACING] * win)))
     top_bid = imid - int(np.floor(0.5 * win))
     low_ask = imid + int(np.ceil(0.5 * win))
-    # the whole ladder is cancelled before the new one goes out (as ABIDES does: a new level
-    # could otherwise trade with an old one); one `_send` call site, inlined once
+    # The whole ladder is cancelled before the new one goes out (as ABIDES does: a new level
+    # could otherwise trade with an old one). One call site of the exchange: the matcher is
+    # inlined there, and each copy costs compile time (a `_send` holds two).
+    pool, acc, rules = ex[1], ex[2], ex[4]
+    bs, lv, o, free, meta = book.bs, book.lv, pool.o, pool.free, pool.meta
+    trows, tn, cash, shares, cfg, rs = tape.rows, tape.n, acc.cash, acc.shares, rules.cfg, rules.rs
     for k in range(4 * legs):
-        lvl = (k >> 1) % legs
-        qk = q if k >= 2 * legs else 0  # quantity 0: cancel only
-        if k & 1 == 0:
-            side, p, slot = BUY, top_bid - lvl * step, BID_SLOT
+        j = i + (k >> 1) % legs
+        slot = BID_SLOT if k & 1 == 0 else ASK_SLOT
+        if k < 2 * legs:  # cancel the level's old order
+            old = inv.oid[j, slot]
+            if old < 0:
+                continue
+            inv.oid[j, slot] = NO_ID
+            side, kind, p, qk = BUY, CANCEL, NONE, NONE
         else:
-            side, p, slot = SELL, low_ask + lvl * step, ASK_SLOT
-        _send(ex, inv, i + lvl, s, side, LIMIT, _clip_price(book, s, p), qk, M_MM, t, slot)
+            lvl = j - i
+            side, kind, qk = (BUY if slot == BID_SLOT else SELL), LIMIT, np.int64(q)
+            p = _clip_price(book, s, top_bid - lvl * step if slot == BID_SLOT
+                            else low_ask + lvl * step)
+            old = NO_ID
+        st, oid = X.order_arrays(bs, lv, o, free, meta, trows, tn, cash, shares, cfg, rs, s,
+                                 side, kind, p, qk, M_MM, inv.acct[j], t, old)
+        if kind == LIMIT and st == X.OK:
+            inv.oid[j, slot] = oid
 
 
 @njit(**LEAF)
