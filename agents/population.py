@@ -180,7 +180,8 @@ class Population:
 class AbidesNoise:
     """RMSC04's noise agents: each wakes once a day at a uniform random time of the session and
     sends one limit order at the opposite best price (buy at the ask, sell at the bid), side
-    50/50. RMSC04 draws the wake-up over 09:00-16:00; here over the 09:30-16:00 session.
+    50/50. RMSC04 draws the wake-up over 09:00-16:00 (it runs one day); here over the
+    09:30-16:00 session, drawn once: on later days the agent wakes at the same time.
 
     The compiled loop draws arrivals at rates, so an agent looks in at `rate_per_min` and acts at
     its first look after its wake-up time: the order comes on average 1 / rate later.

@@ -20,6 +20,11 @@ vol_scale, vol_scale = 1.581 / 14,262 * sqrt(252 * 23,400) / 0.521 = 0.5167. r_b
 stock's start (14,262 ticks, not 100,000); every other price parameter is in ticks as in ABIDES.
 
 Market rules as ABIDES's exchange: no auctions, price bands, halts or self-trade prevention.
+Not carried over: ABIDES's message latencies (its latency model, the makers' 50-ns
+cancel_limit_delay; here orders act at once, in a random order within each second); its
+starting_cash of 10,000,000 cents (every account here has a credit line large enough that
+cash never binds, and ABIDES does not refuse orders for cash either); the makers' requotes on a
+book-imbalance signal (agents/population.py AbidesMaker).
 ABIDES's figures for this day (measured on this kind of machine, not published): about 40,000
 orders and 19,800 fills; 66 s of event loop, 80.4 s for the whole process (benchmarks/
 bench_model.py prints them beside ours).
