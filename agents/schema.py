@@ -122,7 +122,9 @@ SCHEMAS = (
                ("size", "half_spread_bp", "widen", "inventory_limit", "withdraw_ratio")),
     KindSchema(Kind.LEVERAGED, "leveraged", ("size", "leverage_limit", "sell_fraction")),
     KindSchema(Kind.PASSIVE, "passive", ("size",)),
-    # size: a scale of RMSC04's order-size model (1 = the model); the rest: agents/population.py
+    # ABIDES's RMSC04 kinds (agents/population.py AbidesNoise ...): size is a scale of RMSC04's
+    # order-size model (1 = the model), for a maker its minimum order size (0 on the rows of its
+    # ladder's other levels); ma_fast, ma_slow, seen, done_day and spread hold the agent's state
     KindSchema(Kind.ABIDES_NOISE, "abides_noise", ("size", "wake_s", "done_day")),
     KindSchema(Kind.ABIDES_VALUE, "abides_value",
                ("size", "obs_sd", "kappa", "r_bar", "aggressive_prob", "depth_spread")),
