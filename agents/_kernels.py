@@ -14,7 +14,9 @@ from typing import NamedTuple
 import numpy as np
 from numba import njit
 
+from market import SESSION_SECONDS
 from market import compiled as X
+from market.types import TAPE_DTYPE
 
 from .schema import KIND_NAMES as _KIND_NAMES
 from .schema import SCHEMAS, Kind, Motive
@@ -55,6 +57,21 @@ NO_MARKET, NO_DISTANCE, NO_DIP, NO_DIP_BUY = (
 MM_HALF, MM_WIDEN, MM_LIMIT, MM_WITHDRAW = (
     _MM.column(c) for c in ("half_spread_bp", "widen", "inventory_limit", "withdraw_ratio"))
 LV_LIMIT, LV_SELL = (_LV.column(c) for c in ("leverage_limit", "sell_fraction"))
+# ABIDES's RMSC04 kinds (agents/population.py AbidesNoise ... AbidesMaker)
+A_NOISE, A_VALUE, A_MOMENTUM, A_MAKER = (
+    int(Kind.ABIDES_NOISE), int(Kind.ABIDES_VALUE), int(Kind.ABIDES_MOMENTUM),
+    int(Kind.ABIDES_MAKER))
+_AN, _AV, _AMO, _AMM = (SCHEMAS[k] for k in (A_NOISE, A_VALUE, A_MOMENTUM, A_MAKER))
+AN_WAKE, AN_DONE = (_AN.column(c) for c in ("wake_s", "done_day"))
+AV_OBS, AV_KAPPA, AV_RBAR, AV_AGGR, AV_DEPTH = (
+    _AV.column(c) for c in ("obs_sd", "kappa", "r_bar", "aggressive_prob", "depth_spread"))
+AMO_FAST_N, AMO_SLOW_N, AMO_FAST, AMO_SLOW, AMO_SEEN = (
+    _AMO.column(c) for c in ("fast_n", "slow_n", "ma_fast", "ma_slow", "seen"))
+AMM_POV, AMM_SPACING, AMM_ALPHA, AMM_SKEW, AMM_SPREAD = (
+    _AMM.column(c) for c in ("pov", "level_spacing", "spread_alpha", "price_skew", "spread"))
+# the tape's columns (market.TAPE_DTYPE) a maker reads for the volume traded
+TP_QTY, TP_TIME, TP_STOCK, TP_TSIDE = (TAPE_DTYPE.names.index(c)
+                                       for c in ("qty", "time", "stock", "taker_side"))
 
 # Mkt.cfg entries
 (C_FUNDAMENTAL, C_INFORMATIONAL, C_FIRE_SALE, C_LIQUIDITY, C_ACT_GAIN, C_ACT_MAX, C_H_PHI,
@@ -338,6 +355,198 @@ def _market_maker(ex, inv, mk, i, s, t, call_phase, mid, b, a, pos, size):
     return True, SELL, LIMIT, _clip_price(book, s, ask), qa, M_MM, ASK_SLOT
 
 
+# ABIDES's RMSC04 agents (agents/population.py AbidesNoise ... AbidesMaker): read from ABIDES's
+# public RMSC04 configuration and agents, written anew. Prices in ticks, as ABIDES's cents.
+
+
+@njit(**LEAF)
+def _abides_size(rs, scale):
+    """An order size (shares) from RMSC04's order-size model, times `scale`; may be 0.
+
+    The model is a mixture: weight 0.2 on a log-normal (mu 2.9, sigma 1.2), the rest on normals
+    of sd 0.15 at 100, 200, ..., 1000 shares with weights 0.7, 0.06, 0.004, 0.0329, 0.001,
+    0.0006, 0.0004, 0.0005, 0.0003, 0.0003, rounded to whole shares. A sd of 0.15 rounds to the
+    centre but for 1 draw in 1,100, so the round lots are drawn exactly.
+    """
+    u = uniform(rs)
+    if u < 0.2:
+        x = np.exp(2.9 + 1.2 * normal(rs))
+    else:
+        u -= 0.2
+        lot = 1
+        for w in (0.7, 0.06, 0.004, 0.0329, 0.001, 0.0006, 0.0004, 0.0005, 0.0003):
+            if u < w:
+                break
+            u -= w
+            lot += 1
+        x = 100.0 * lot
+    return int(np.floor(x * scale + 0.5))
+
+
+@njit(**LEAF)
+def _abides_noise(book, inv, mk, i, s, t, call_phase, mid, b, a, pos, size):
+    """RMSC04 noise agent: once a day, at its first look after its wake-up time, one limit at
+    the opposite best (buy at the ask, sell at the bid), side 50/50; nothing if that side is
+    empty. Columns: size (scale of the order-size model), wake_s (seconds into the session),
+    done_day (the last day it traded; its state).
+    """
+    par = inv.par
+    day = t // SESSION_SECONDS
+    if call_phase or t - day * SESSION_SECONDS < par[i, AN_WAKE] or par[i, AN_DONE] >= day:
+        return False, BUY, LIMIT, NONE, NONE, M_NOISE, BID_SLOT
+    par[i, AN_DONE] = day
+    rs = mk.rng
+    buy = uniform(rs) < 0.5
+    q = _abides_size(rs, par[i, P_SIZE])
+    if buy and a > 0:
+        return True, BUY, LIMIT, a, q, M_NOISE, BID_SLOT
+    if not buy and b > 0:
+        return True, SELL, LIMIT, b, q, M_NOISE, BID_SLOT
+    return False, BUY, LIMIT, NONE, NONE, M_NOISE, BID_SLOT
+
+
+@njit(**LEAF)
+def _abides_value(book, inv, mk, i, s, t, call_phase, mid, b, a, pos, size):
+    """RMSC04 value agent: replaces its order by one limit toward its estimate of the value at
+    the close.
+
+    It observes the fundamental (the loop's value path) with noise of sd obs_sd ticks; its
+    filter (prior variance 0, shock variance 1e5 per ns in ABIDES) weights the newest
+    observation 1 - 1e-14, so the estimate is the observation, shrunk toward r_bar by
+    exp(-kappa * seconds to the close). At or above the mid (ABIDES's integer mid) it buys at
+    the ask less an offset, else sells at the bid plus it; the offset is 0 with probability
+    aggressive_prob, else uniform on whole ticks in [0, depth_spread * spread). With a side of
+    the book empty, a random side at the estimate.
+    """
+    par = inv.par
+    rs = mk.rng
+    if call_phase:
+        return False, BUY, LIMIT, NONE, NONE, M_VALUE, BID_SLOT
+    obs = np.exp(mk.logv[s]) + par[i, AV_OBS] * normal(rs)
+    close = (t // SESSION_SECONDS + 1) * SESSION_SECONDS
+    rbar = par[i, AV_RBAR]
+    est = int(np.floor(rbar + (obs - rbar) * np.exp(-par[i, AV_KAPPA] * (close - t)) + 0.5))
+    if b > 0 and a > 0:
+        imid = (a + b) // 2
+        spread = a - b
+        off = 0
+        if not uniform(rs) < par[i, AV_AGGR]:
+            off = int(uniform(rs) * int(par[i, AV_DEPTH] * spread))
+        q = _abides_size(rs, par[i, P_SIZE])
+        if est < imid:
+            return True, SELL, LIMIT, _clip_price(book, s, b + off), q, M_VALUE, BID_SLOT
+        return True, BUY, LIMIT, _clip_price(book, s, a - off), q, M_VALUE, BID_SLOT
+    side = BUY if uniform(rs) < 0.5 else SELL
+    q = _abides_size(rs, par[i, P_SIZE])
+    return True, side, LIMIT, _clip_price(book, s, est), q, M_VALUE, BID_SLOT
+
+
+@njit(**LEAF)
+def _abides_momentum(book, inv, mk, i, s, t, call_phase, mid, b, a, pos, size):
+    """RMSC04 momentum agent: records the mid (both sides quoted) in a fast and a slow average
+    of its own observations; once it has seen more than slow_n, buys at the ask when the fast
+    average is at or above the slow one, else sells at the bid.
+
+    Columns: size (scale of the order-size model), fast_n and slow_n (observations averaged:
+    exponential weights 2 / (n + 1), the simple averages' centre of mass), and its state
+    ma_fast, ma_slow (ticks) and seen (mids observed). It never cancels: what an order leaves
+    unfilled rests until the close.
+    """
+    par = inv.par
+    if call_phase or not (b > 0 and a > 0):
+        return False, BUY, LIMIT, NONE, NONE, M_MOMENTUM, BID_SLOT
+    m = 0.5 * (a + b)
+    n = par[i, AMO_SEEN] + 1.0
+    par[i, AMO_SEEN] = n
+    if n == 1.0:
+        par[i, AMO_FAST] = m
+        par[i, AMO_SLOW] = m
+    else:
+        par[i, AMO_FAST] += 2.0 / (par[i, AMO_FAST_N] + 1.0) * (m - par[i, AMO_FAST])
+        par[i, AMO_SLOW] += 2.0 / (par[i, AMO_SLOW_N] + 1.0) * (m - par[i, AMO_SLOW])
+    if n <= par[i, AMO_SLOW_N]:
+        return False, BUY, LIMIT, NONE, NONE, M_MOMENTUM, BID_SLOT
+    q = _abides_size(mk.rng, par[i, P_SIZE])
+    inv.oid[i, BID_SLOT] = NO_ID  # the last order's rest stays in the book: ABIDES keeps it
+    if par[i, AMO_FAST] >= par[i, AMO_SLOW]:
+        return True, BUY, LIMIT, a, q, M_MOMENTUM, BID_SLOT
+    return True, SELL, LIMIT, b, q, M_MOMENTUM, BID_SLOT
+
+
+@njit(**LEAF)
+def _abides_maker(ex, inv, mk, i, s, t, call_phase, mid, b, a, pos, size):
+    """RMSC04 adaptive POV market maker (row i leads; rows i+1.. of size 0 are its levels):
+    cancels its whole ladder, then posts one bid and one ask per row.
+
+    Size: pov x the shares traded in stock s over the last 60 s (the tape holds this minute's
+    fills: their volume is scaled to 60 s), at least the leader's size. Spread: an average of
+    the quoted spread, weight spread_alpha on the newest (state in column `spread`, ticks).
+    The inner bid is the skewed mid less floor(spread / 2), the inner ask it plus
+    ceil(spread / 2); levels are round(level_spacing * spread) ticks apart, at least 1. The mid
+    is skewed by price_skew ticks times the trade imbalance (2 buy volume / volume - 1, by the
+    side of the incoming order). Nothing is sent in a call phase.
+    """
+    if call_phase:
+        return
+    book, tape = ex[0], ex[3]
+    par = inv.par
+    n = inv.kind.size
+    legs = 1
+    while i + legs < n and inv.kind[i + legs] == A_MAKER and par[i + legs, P_SIZE] == 0.0:
+        legs += 1
+    if b > 0 and a > 0:
+        w = par[i, AMM_ALPHA]
+        par[i, AMM_SPREAD] = w * (a - b) + (1.0 - w) * par[i, AMM_SPREAD]
+        imid = (a + b) // 2
+    else:  # ABIDES keeps its last mid; the loop's last mid is that
+        imid = int(mid)
+    t0 = t - t % 60  # the start of this minute
+    buy_v = 0
+    sell_v = 0
+    rows = tape.rows
+    for r in range(tape.n[0] - 1, -1, -1):
+        if rows[r, TP_TIME] < t0:
+            break
+        if rows[r, TP_STOCK] == s:
+            if rows[r, TP_TSIDE] == BUY:
+                buy_v += rows[r, TP_QTY]
+            else:
+                sell_v += rows[r, TP_QTY]
+    vol = (buy_v + sell_v) * 60.0 / (t - t0 + 1)
+    q = max(int(par[i, P_SIZE]), int(np.rint(par[i, AMM_POV] * vol)))
+    if buy_v + sell_v > 0:
+        imid = int(imid + (2.0 * buy_v / (buy_v + sell_v) - 1.0) * par[i, AMM_SKEW])
+    win = par[i, AMM_SPREAD]
+    step = max(1, int(np.rint(par[i, AMM_SPACING] * win)))
+    top_bid = imid - int(np.floor(0.5 * win))
+    low_ask = imid + int(np.ceil(0.5 * win))
+    # The whole ladder is cancelled before the new one goes out (as ABIDES does: a new level
+    # could otherwise trade with an old one). One call site of the exchange: the matcher is
+    # inlined there, and each copy costs compile time (a `_send` holds two).
+    pool, acc, rules = ex[1], ex[2], ex[4]
+    bs, lv, o, free, meta = book.bs, book.lv, pool.o, pool.free, pool.meta
+    trows, tn, cash, shares, cfg, rs = tape.rows, tape.n, acc.cash, acc.shares, rules.cfg, rules.rs
+    for k in range(4 * legs):
+        j = i + (k >> 1) % legs
+        slot = BID_SLOT if k & 1 == 0 else ASK_SLOT
+        if k < 2 * legs:  # cancel the level's old order
+            old = inv.oid[j, slot]
+            if old < 0:
+                continue
+            inv.oid[j, slot] = NO_ID
+            side, kind, p, qk = BUY, CANCEL, NONE, NONE
+        else:
+            lvl = j - i
+            side, kind, qk = (BUY if slot == BID_SLOT else SELL), LIMIT, np.int64(q)
+            p = _clip_price(book, s, top_bid - lvl * step if slot == BID_SLOT
+                            else low_ask + lvl * step)
+            old = NO_ID
+        st, oid = X.order_arrays(bs, lv, o, free, meta, trows, tn, cash, shares, cfg, rs, s,
+                                 side, kind, p, qk, M_MM, inv.acct[j], t, old)
+        if kind == LIMIT and st == X.OK:
+            inv.oid[j, slot] = oid
+
+
 @njit(**LEAF)
 def _decide(ex, inv, mk, i, t, call_phase):
     """Investor i decides at time t by its kind; at most one order leaves by the `_send` below."""
@@ -363,6 +572,18 @@ def _decide(ex, inv, mk, i, t, call_phase):
     elif k == MAKER:
         go, side, kind, price, qty, motive, slot = _market_maker(
             ex, inv, mk, i, s, t, call_phase, mid, b, a, pos, size)
+    elif k == A_NOISE:
+        go, side, kind, price, qty, motive, slot = _abides_noise(
+            book, inv, mk, i, s, t, call_phase, mid, b, a, pos, size)
+    elif k == A_VALUE:
+        go, side, kind, price, qty, motive, slot = _abides_value(
+            book, inv, mk, i, s, t, call_phase, mid, b, a, pos, size)
+    elif k == A_MOMENTUM:
+        go, side, kind, price, qty, motive, slot = _abides_momentum(
+            book, inv, mk, i, s, t, call_phase, mid, b, a, pos, size)
+    elif k == A_MAKER:
+        _abides_maker(ex, inv, mk, i, s, t, call_phase, mid, b, a, pos, size)
+        return
     else:
         return
     if go:

@@ -13,6 +13,8 @@ import numpy as np
 from .params import param
 from .schema import KIND_NAMES, N_PAR, SCHEMAS, Kind, kind_code
 
+P_SIZE = 0  # column of the order size in every kind's row (agents/schema.py)
+
 __all__ = [
     "Fundamental",
     "Momentum",
@@ -21,6 +23,11 @@ __all__ = [
     "Leveraged",
     "Passive",
     "Population",
+    "AbidesNoise",
+    "AbidesValue",
+    "AbidesMomentum",
+    "AbidesMaker",
+    "AbidesPopulation",
     "World",
     "build_investors",
     "KIND_NAMES",
@@ -163,6 +170,117 @@ class Population:
     passive: Passive = param(Passive())
 
 
+# ABIDES's RMSC04 agents (jpmorganchase/abides-jpmc-public, abides-markets: configs/rmsc04.py and
+# the agents it builds), for `scenarios/abides.py`: the comparison with ABIDES on equal work.
+# Their order sizes follow RMSC04's order-size model (`_abides_size` in agents/_kernels.py);
+# prices are in ticks (cents) as in ABIDES, so the tick-valued parameters are ABIDES's own.
+
+
+@dataclass(frozen=True)
+class AbidesNoise:
+    """RMSC04's noise agents: each wakes once a day at a uniform random time of the session and
+    sends one limit order at the opposite best price (buy at the ask, sell at the bid), side
+    50/50. RMSC04 draws the wake-up over 09:00-16:00 (it runs one day); here over the
+    09:30-16:00 session, drawn once: on later days the agent wakes at the same time.
+
+    The compiled loop draws arrivals at rates, so an agent looks in at `rate_per_min` and acts at
+    its first look after its wake-up time: the order comes on average 1 / rate later.
+    """
+
+    count: int = param(0, 0, 500_000, doc="agents (RMSC04: 1,000)")
+    rate_per_min: float = param(1.0, 0.01, 60.0, doc="looks per minute to catch its wake-up "
+                                "time (sets only how late after it the order comes)")
+    size: float = param(1.0, 0.0, 100.0, doc="scale of RMSC04's order-size model")
+
+
+@dataclass(frozen=True)
+class AbidesValue:
+    """RMSC04's value agents: Poisson wake-ups; each cancels its order, observes the fundamental
+    with noise, shrinks the observation toward r_bar by its mean reversion to the close, and
+    sends one limit order: a buy if that estimate is at or above the mid, else a sell, priced at
+    the opposite best less (buy) or plus (sell) a random number of ticks in [0, 2 spreads), or
+    exactly at it with probability 0.1. With one side of the book empty: a random side at the
+    estimate.
+
+    The fundamental is the loop's value path (see scenarios/abides.py for how it matches RMSC04's
+    oracle). r_bar is the stock's starting price (RMSC04: 100,000 ticks).
+    """
+
+    count: int = param(0, 0, 200_000, doc="agents (RMSC04: 102)")
+    # lambda_a = 5.7e-12 per ns = 0.342 per minute (one wake-up every 175 s)
+    rate_per_min: float = param(0.342, 0.0, 60.0, doc="wake-ups per minute (RMSC04: 0.342)")
+    size: float = param(1.0, 0.0, 100.0, doc="scale of RMSC04's order-size model")
+    # sigma_n = r_bar / 100 = 1,000 ticks^2 (a variance): sd 31.6 ticks
+    obs_sd: float = param(31.62, 0.0, 1e5, doc="sd of an observation of the fundamental, ticks "
+                          "(RMSC04: sqrt(1000))")
+    # kappa = 1.67e-15 per ns
+    kappa: float = param(1.67e-6, 0.0, 1.0, doc="mean reversion the agents expect, per second "
+                         "(RMSC04: 1.67e-6)")
+    aggressive_prob: float = param(0.1, 0.0, 1.0, doc="probability of pricing at the opposite "
+                                   "best (RMSC04's percent_aggr 0.1)")
+    depth_spread: float = param(2.0, 0.0, 100.0, doc="price range behind the best, in spreads "
+                                "(RMSC04: 2)")
+
+
+@dataclass(frozen=True)
+class AbidesMomentum:
+    """RMSC04's momentum agents: Poisson wake-ups; each records the mid and, once it has seen
+    more than slow_n mids, buys at the ask when its fast average of its own observations is at
+    or above its slow one, else sells at the bid.
+
+    RMSC04 averages the last 20 and 50 observations; here exponential averages with the same
+    centre of mass (weight 2 / (n + 1)): the loop keeps six numbers per agent, not 50. RMSC04
+    passes its order-size model, so the agents' min_size 1 / max_size 10 go unused there too.
+    """
+
+    count: int = param(0, 0, 200_000, doc="agents (RMSC04: 12)")
+    # wake_up_freq 37 s, poisson_arrival True
+    rate_per_min: float = param(60.0 / 37.0, 0.0, 60.0, doc="wake-ups per minute (RMSC04: "
+                                "one per 37 s)")
+    size: float = param(1.0, 0.0, 100.0, doc="scale of RMSC04's order-size model")
+    fast_n: int = param(20, 1, 10_000, doc="observations in the fast average (RMSC04: 20)")
+    slow_n: int = param(50, 1, 10_000, doc="observations in the slow average (RMSC04: 50)")
+
+
+@dataclass(frozen=True)
+class AbidesMaker:
+    """RMSC04's adaptive POV market makers: Poisson wake-ups; each cancels its ladder and posts
+    `num_ticks` bids and as many asks of pov x the volume traded in the last minute (at least
+    min_order_size). The ladder's inner prices sit half a spread around the mid moved by
+    price_skew ticks times the trade imbalance; levels are level_spacing spreads apart, the
+    spread being an exponential average of observed spreads (weight spread_alpha, starting at
+    50 ticks). Inventory is ignored (skew_beta 0) and no backstop is posted (backstop 0).
+
+    Each level of the ladder is an investor row of its own (a row holds one bid and one ask);
+    the first row leads and requotes them all. The volume seen is that of the current minute
+    scaled to 60 s (the tape holds fills since the last minute bar). RMSC04's makers also
+    requote on a book-imbalance signal; these do not.
+    """
+
+    per_stock: int = param(0, 0, 100, doc="market makers per stock (RMSC04: 2)")
+    # wake_up_freq 60 s, poisson_arrival True
+    rate_per_min: float = param(1.0, 0.0, 600.0, doc="requotes per minute (RMSC04: 1)")
+    pov: float = param(0.025, 1e-6, 1.0, doc="share of last minute's volume per level "
+                       "(RMSC04: 0.025)")
+    min_order_size: int = param(1, 1, 1_000_000, doc="shares, at least (RMSC04: 1)")
+    num_ticks: int = param(10, 1, 100, doc="levels on each side (RMSC04: 10)")
+    level_spacing: float = param(5.0, 0.01, 100.0, doc="level spacing in spreads (RMSC04: 5)")
+    spread_alpha: float = param(0.75, 0.0, 1.0, doc="weight of the newest spread in the "
+                                "average (RMSC04: 0.75)")
+    price_skew: float = param(4.0, 0.0, 1000.0, doc="ticks the ladder moves per unit of trade "
+                              "imbalance (RMSC04: 4)")
+
+
+@dataclass(frozen=True)
+class AbidesPopulation(Population):
+    """A population with ABIDES's RMSC04 agent kinds beside the built-in ones."""
+
+    abides_noise: AbidesNoise = param(AbidesNoise())
+    abides_value: AbidesValue = param(AbidesValue())
+    abides_momentum: AbidesMomentum = param(AbidesMomentum())
+    abides_maker: AbidesMaker = param(AbidesMaker())
+
+
 class World:
     """Arrays and endowments of a population over a universe of stocks (see build_investors)."""
 
@@ -183,6 +301,57 @@ def _home_stocks(n, weights, rng):
     homes = np.repeat(np.arange(w.size), base)
     rng.shuffle(homes)
     return homes
+
+
+def _abides_kinds(pop) -> dict:
+    """The ABIDES kinds a population has (an `AbidesPopulation`), by Kind; none for others."""
+    return {k: getattr(pop, k.label) for k in (Kind.ABIDES_NOISE, Kind.ABIDES_VALUE,
+                                               Kind.ABIDES_MOMENTUM, Kind.ABIDES_MAKER)
+            if hasattr(pop, k.label)}
+
+
+def _put_abides(ab, sl, counts, home, rate, par, weights, prices, ns, rng) -> None:
+    """Homes, rates and parameter rows of the ABIDES kinds `ab` (draws only for kinds present).
+
+    A maker's ladder is `num_ticks` consecutive rows of its stock: the first leads (its size is
+    the minimum order size, its rate the requote rate); the others are its levels (size 0,
+    rate 0: never drawn to arrive).
+    """
+    K = Kind
+
+    def put(k, **values):
+        for name, v in values.items():
+            par[sl[k], SCHEMAS[k].column(name)] = v
+
+    for k in (K.ABIDES_NOISE, K.ABIDES_VALUE, K.ABIDES_MOMENTUM):
+        if k in ab and counts[k]:
+            home[sl[k]] = _home_stocks(counts[k], weights, rng)
+            rate[sl[k]] = ab[k].rate_per_min / 60.0
+    if counts[K.ABIDES_NOISE]:
+        c = ab[K.ABIDES_NOISE]
+        from market import SESSION_SECONDS
+
+        put(K.ABIDES_NOISE, size=c.size, done_day=-1.0,
+            wake_s=rng.uniform(0.0, SESSION_SECONDS, counts[K.ABIDES_NOISE]))
+    if counts[K.ABIDES_VALUE]:
+        c = ab[K.ABIDES_VALUE]
+        put(K.ABIDES_VALUE, size=c.size, obs_sd=c.obs_sd, kappa=c.kappa,
+            r_bar=np.round(prices[home[sl[K.ABIDES_VALUE]]] * 100.0),
+            aggressive_prob=c.aggressive_prob, depth_spread=c.depth_spread)
+    if counts[K.ABIDES_MOMENTUM]:
+        c = ab[K.ABIDES_MOMENTUM]
+        put(K.ABIDES_MOMENTUM, size=c.size, fast_n=c.fast_n, slow_n=c.slow_n, ma_fast=0.0,
+            ma_slow=0.0, seen=0.0)
+    if counts[K.ABIDES_MAKER]:
+        c = ab[K.ABIDES_MAKER]
+        rows = np.arange(sl[K.ABIDES_MAKER].start, sl[K.ABIDES_MAKER].stop)
+        home[rows] = np.repeat(np.arange(ns), c.per_stock * c.num_ticks)
+        lead = rows[(rows - rows[0]) % c.num_ticks == 0]
+        put(K.ABIDES_MAKER, pov=c.pov, level_spacing=c.level_spacing,
+            spread_alpha=c.spread_alpha, price_skew=c.price_skew,
+            spread=50.0)  # RMSC04's INITIAL_SPREAD_VALUE, ticks
+        par[lead, P_SIZE] = c.min_order_size
+        rate[lead] = c.rate_per_min / 60.0
 
 
 def build_investors(pop: Population, prices, market_value, rng, n_news: int = 0,
@@ -211,7 +380,10 @@ def build_investors(pop: Population, prices, market_value, rng, n_news: int = 0,
     K = Kind
     counts = {K.FUNDAMENTAL: f.count, K.MOMENTUM: mo.count, K.NOISE: no.count,
               K.MARKET_MAKER: mm.per_stock * ns, K.LEVERAGED: lv.count, K.PASSIVE: pa.count}
-    counts = [counts[k] for k in Kind]  # in code order: investors are grouped by kind
+    ab = _abides_kinds(pop)
+    counts.update({k: (c.count if k != K.ABIDES_MAKER else c.per_stock * ns * c.num_ticks)
+                   for k, c in ab.items()})
+    counts = [counts.get(k, 0) for k in Kind]  # in code order: investors grouped by kind
     n = int(sum(counts))
     kind = np.repeat(np.array([int(k) for k in Kind]), counts).astype(np.int64)
     home = np.full(n, -1, np.int64)
@@ -253,6 +425,8 @@ def build_investors(pop: Population, prices, market_value, rng, n_news: int = 0,
         inventory_limit=mm.inventory_limit * size, withdraw_ratio=mm.withdraw_ratio)
     put(K.LEVERAGED, leverage_limit=lv.leverage_limit, sell_fraction=lv.sell_fraction)
     put(K.PASSIVE, size=pa.notional / np.maximum(1.0, prices @ basket) if ns else 0.0)
+
+    _put_abides(ab, sl, counts, home, rate, par, weights, prices, ns, rng)
 
     bask = np.zeros((n, ns))
     bask[sl[K.LEVERAGED]] = lev_basket

@@ -35,6 +35,11 @@ class Kind(IntEnum):
     MARKET_MAKER = 3
     LEVERAGED = 4
     PASSIVE = 5
+    # ABIDES's RMSC04 agents (scenarios/abides.py), for the comparison on equal work
+    ABIDES_NOISE = 6
+    ABIDES_VALUE = 7
+    ABIDES_MOMENTUM = 8
+    ABIDES_MAKER = 9
 
     @property
     def label(self) -> str:
@@ -117,6 +122,16 @@ SCHEMAS = (
                ("size", "half_spread_bp", "widen", "inventory_limit", "withdraw_ratio")),
     KindSchema(Kind.LEVERAGED, "leveraged", ("size", "leverage_limit", "sell_fraction")),
     KindSchema(Kind.PASSIVE, "passive", ("size",)),
+    # ABIDES's RMSC04 kinds (agents/population.py AbidesNoise ...): size is a scale of RMSC04's
+    # order-size model (1 = the model), for a maker its minimum order size (0 on the rows of its
+    # ladder's other levels); ma_fast, ma_slow, seen, done_day and spread hold the agent's state
+    KindSchema(Kind.ABIDES_NOISE, "abides_noise", ("size", "wake_s", "done_day")),
+    KindSchema(Kind.ABIDES_VALUE, "abides_value",
+               ("size", "obs_sd", "kappa", "r_bar", "aggressive_prob", "depth_spread")),
+    KindSchema(Kind.ABIDES_MOMENTUM, "abides_momentum",
+               ("size", "fast_n", "slow_n", "ma_fast", "ma_slow", "seen")),
+    KindSchema(Kind.ABIDES_MAKER, "abides_maker",
+               ("size", "pov", "level_spacing", "spread_alpha", "price_skew", "spread")),
 )
 REGISTRY = KindRegistry(SCHEMAS)
 #: kind labels in code order

@@ -4,6 +4,7 @@ Plain Python only: a side of the book is a dict price (ticks) -> deque of [id, q
 order; the best price is max()/min() over the dict's keys. Nothing here is fast on purpose.
 """
 
+import math
 from collections import deque
 
 import numpy as np
@@ -193,3 +194,157 @@ def streams(draw, prices, max_rows=50, reuse=True, ids=ID_BASES):
         book.step(oid, side, kind, price, qty)
         rows.append((oid, side, kind, price, qty))
     return make_orders(rows)
+
+
+# ---------------------------------------------------------------------------------------------
+# ABIDES's RMSC04 agents (agents/population.py AbidesNoise ... AbidesMaker), in plain Python,
+# written from their docstrings and ABIDES's agents; random numbers from `TwinRng`, the same
+# stream as the kernels' xoshiro256** state, drawn in the order the docstrings give.
+# ---------------------------------------------------------------------------------------------
+
+_MASK64 = (1 << 64) - 1
+SESSION_S = 23_400  # seconds in a session, 09:30-16:00
+
+#: RMSC04's order-size model: (weight, shares) of its round lots; the other 0.2 is log-normal
+ABIDES_LOTS = ((0.7, 100), (0.06, 200), (0.004, 300), (0.0329, 400), (0.001, 500),
+               (0.0006, 600), (0.0004, 700), (0.0005, 800), (0.0003, 900), (0.0003, 1000))
+
+
+class TwinRng:
+    """xoshiro256** in Python integers (state: four 64-bit words); uniform() and Box-Muller
+    normal() as agents/_kernels.py documents them."""
+
+    def __init__(self, words):
+        self.s = [int(w) for w in words]
+
+    def uniform(self) -> float:
+        s = self.s
+
+        def rotl(x, k):
+            return ((x << k) | (x >> (64 - k))) & _MASK64
+
+        result = (rotl((s[1] * 5) & _MASK64, 7) * 9) & _MASK64
+        t = (s[1] << 17) & _MASK64
+        s[2] ^= s[0]
+        s[3] ^= s[1]
+        s[1] ^= s[2]
+        s[0] ^= s[3]
+        s[2] ^= t
+        s[3] = rotl(s[3], 45)
+        return (result >> 11) * 2.0**-53
+
+    def normal(self) -> float:
+        u = self.uniform()
+        while u <= 1e-300:
+            u = self.uniform()
+        return math.sqrt(-2.0 * math.log(u)) * math.cos(2.0 * math.pi * self.uniform())
+
+
+def abides_size_twin(rng: TwinRng, scale: float) -> int:
+    """One draw of RMSC04's order size (shares) times `scale`, rounded half up."""
+    u = rng.uniform()
+    if u < 0.2:
+        x = math.exp(2.9 + 1.2 * rng.normal())
+    else:
+        edge, x = 0.2, 1000.0
+        for w, lot in ABIDES_LOTS:
+            edge += w
+            if u < edge:
+                x = float(lot)
+                break
+    return math.floor(x * scale + 0.5)
+
+
+def abides_noise_twin(wake_s, done_day, scale, t, b, a, rng):
+    """(send, side, price, qty, done_day after): one order a day at its first look at or after
+    wake_s seconds into the session, at the opposite best, side 50/50."""
+    day = t // SESSION_S
+    if t - day * SESSION_S < wake_s or done_day >= day:
+        return False, 0, 0, 0, done_day
+    buy = rng.uniform() < 0.5
+    q = abides_size_twin(rng, scale)
+    if buy and a > 0:
+        return True, 1, a, q, day
+    if not buy and b > 0:
+        return True, -1, b, q, day
+    return False, 0, 0, 0, day
+
+
+def abides_value_twin(value_ticks, obs_sd, kappa, r_bar, aggr, depth, scale, t, b, a, rng,
+                      lo, hi):
+    """(side, price, qty) of a value agent's order: observation shrunk toward r_bar to the
+    close; buy at the ask less an offset at or above ABIDES's integer mid, else sell at the
+    bid plus it; prices clipped to the book's window [lo, hi]."""
+    obs = value_ticks + obs_sd * rng.normal()
+    to_close = (t // SESSION_S + 1) * SESSION_S - t
+    est = math.floor(r_bar + (obs - r_bar) * math.exp(-kappa * to_close) + 0.5)
+
+    def clip(p):
+        return min(max(p, lo), hi)
+
+    if b > 0 and a > 0:
+        off = 0
+        if not rng.uniform() < aggr:
+            off = int(rng.uniform() * int(depth * (a - b)))
+        q = abides_size_twin(rng, scale)
+        if est < (a + b) // 2:
+            return -1, clip(b + off), q
+        return 1, clip(a - off), q
+    side = 1 if rng.uniform() < 0.5 else -1
+    return side, clip(est), abides_size_twin(rng, scale)
+
+
+class AbidesMomentumTwin:
+    """A momentum agent's averages of the mids it saw (exponential, weight 2 / (n + 1), the
+    first mid starting both) and its orders once it has seen more than slow_n."""
+
+    def __init__(self, fast_n, slow_n, scale):
+        self.af, self.asl = 2 / (fast_n + 1), 2 / (slow_n + 1)
+        self.slow_n, self.scale = slow_n, scale
+        self.fast = self.slow = None
+        self.seen = 0
+
+    def wake(self, b, a, rng):
+        """(send, side, price, qty) at a wake-up with best bid b and ask a (0: none)."""
+        if not (b > 0 and a > 0):
+            return False, 0, 0, 0
+        m = (a + b) / 2
+        self.seen += 1
+        if self.fast is None:
+            self.fast = self.slow = m
+        else:
+            self.fast += self.af * (m - self.fast)
+            self.slow += self.asl * (m - self.slow)
+        if self.seen <= self.slow_n:
+            return False, 0, 0, 0
+        q = abides_size_twin(rng, self.scale)
+        return (True, 1, a, q) if self.fast >= self.slow else (True, -1, b, q)
+
+
+def abides_ladder_twin(spread, alpha, spacing, skew, pov, min_size, legs, b, a, last_mid,
+                       fills, t, lo, hi):
+    """(bids, asks, spread after) of an adaptive POV maker's requote at time t: each a list of
+    (price, qty), inner level first. `fills` are (time, qty, taker side) of its stock's fills
+    on the tape; those of this minute count, their volume scaled to 60 s."""
+    if b > 0 and a > 0:
+        spread = alpha * (a - b) + (1 - alpha) * spread
+        mid = (a + b) // 2
+    else:
+        mid = int(last_mid)
+    start = t - t % 60
+    mine = [(q, side) for (tm, q, side) in fills if start <= tm <= t]
+    buy = sum(q for q, side in mine if side == 1)
+    vol = sum(q for q, _ in mine)
+    q = max(min_size, round(pov * (vol * 60 / (t - start + 1))))  # pov x a minute's volume
+    if vol > 0:
+        mid = int(mid + (2 * buy / vol - 1) * skew)
+    step = max(1, round(spacing * spread))
+    top_bid = mid - math.floor(spread / 2)
+    low_ask = mid + math.ceil(spread / 2)
+
+    def clip(p):
+        return min(max(p, lo), hi)
+
+    bids = [(clip(top_bid - k * step), q) for k in range(legs)]
+    asks = [(clip(low_ask + k * step), q) for k in range(legs)]
+    return bids, asks, spread

@@ -142,8 +142,8 @@ def test_abides_rmsc04_population_runs_a_day():
     assert sc.tickers == ("NVDA",) and sc.days == 1
     m = SelloffModel(sc, seed=1)
     kinds = m.kinds_count
-    assert (kinds["noise"], kinds["fundamental"], kinds["momentum"], kinds["market_maker"]) == (
-        1000, 102, 12, 2)
+    assert (kinds["abides_noise"], kinds["abides_value"], kinds["abides_momentum"],
+            kinds["abides_maker"]) == (1000, 102, 12, 2 * 10)  # a maker: a row per level
     m.run()
     assert m.bars[:, 0, TRADES].sum() > 1000
     assert m.daily[0, 0, 3] > 0
