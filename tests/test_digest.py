@@ -1,8 +1,9 @@
 """Behaviour does not change under refactoring: the same scenario and seed give the same outputs.
 
-The digests below were recorded by running the code as it stood before the structural refactor of
-issue 9 (commit f3c17d1), with `record()` at the bottom of this file. A commit that changes them
-must say what changed and why.
+The digests below were first recorded by running the code as it stood before the structural
+refactor of issue 9 (commit f3c17d1), with `record()` at the bottom of this file. A commit that
+changes them must say what changed and why. Changed since: issue 12's market makers quote around
+a centre that follows public value, one tick wide in large caps (new draws, new bars).
 
 What is digested, per run of `selloff run NAME --seed S [--days D] --no-plot`:
 - the bytes of summary.json and events.json;
@@ -23,31 +24,31 @@ import pytest
 
 from scenarios.cli import main
 
-# (scenario, seed, days or None for the scenario's own) -> digests, from commit f3c17d1
+# (scenario, seed, days or None for the scenario's own) -> digests (see the docstring)
 DIGESTS = {
     ("deepseek", 12, 2): {
-        "summary.json": "697d7f5a65bc8b1f396108b9c8b433b8c360bee6dbf718e6a2b6adb3f165ff99",
+        "summary.json": "520af39191d323290de9685b141f06572cd19ec1be58922792fd314ceb79a4c3",
         "events.json": "716e9bdfde92e27da14a78cde6a4d54e0facfdb8d99f7b478c3b211a31f4d915",
-        "bars": "bd43c17df76c8949ea8d14488a1b0dbe4d3bd8016eaead89f26b4b7725bb8f2e",
-        "stdout": "395e16d27776fb5ccf1301e9f0a9bdbe6e00ab8cd8df8ec434a2ca904ae5f105",
+        "bars": "186800be442b5803c95538e4f418b16630dabfb248caa2475b3a3f7f7a9b6485",
+        "stdout": "76ab12980754b55dd31da925dc0e5e6e37f9e63df4217a9cda6bed745227dac7",
     },
     ("baseline", 0, 1): {
-        "summary.json": "f4491ec55a5fba302c925eba50cecd44af0d22dcfdfcda6d739d3d2b55811e92",
+        "summary.json": "d2f050c42116bd861fed2c7915655c7d74a84dcf5b8b9995dfdb38b4b79cbb53",
         "events.json": "9957dfb7276a9f6d0798250eb6a69c8a8a8749b9df70bf0786f13e8d9439aa2b",
-        "bars": "442498c336e5c092fc338656c2378bfc3316de988ad1cbd633c72e235fe76919",
-        "stdout": "afdc0cec252fcd1629057450918ad13aaa66176f1c4f5da3890782cd1c0653b3",
+        "bars": "e5ad474626e84325c5b5866d201977459c2149cd1439c34bdb1e488d3bd89cb4",
+        "stdout": "22736e47b23c17859332d68c8ccc7d9e804b98416b0a7b545a8415c62289ca1f",
     },
     ("deepseek", 12, None): {
-        "summary.json": "80a6f7923ea1e78737e7d84477dd65eaa87944ae6d443fdffab87dd65de200b1",
+        "summary.json": "658be496a88b3358ccc09561e99f51578ee1d2ba26ab27c72bbe5c5f37b65afa",
         "events.json": "e8222e99fc3d6d690453baf63269b75ed0c5640d7a522d8b615c4f894bf02382",
-        "bars": "3e597a6445b3a851c9aaa6861b0fae4cc319c88f4e9cca14f0d09e4d4a8d320d",
-        "stdout": "81d40d7dc9369c545edbe54c426c1cbc493fe38196f741267d6cdd46c87870a2",
+        "bars": "fb28065aa371948ac4d56bbd8a29d3a6fd55788aa08bdc837e80798a66b4a99b",
+        "stdout": "aa9482ada093af7b2de4bc3a43c73689e8694104ca3515e45362d70aca6364d3",
     },
     ("baseline", 0, None): {
-        "summary.json": "b6e789d8390bf70ef58013da8cbb25eb3cbcc40d768c824376a5a46877a4617b",
+        "summary.json": "65550479d9bff3ec004671e3f93fd22c3d8c14557fa7c26dec755bdf62b6c0b5",
         "events.json": "9957dfb7276a9f6d0798250eb6a69c8a8a8749b9df70bf0786f13e8d9439aa2b",
-        "bars": "32f2fdb600fa3daf1d7d3f80899fe64c8b391000761c00ec57d1048f1a0d13a3",
-        "stdout": "2a009daf11d8aded2d6629162558b048bf3c096fbb8f2a73260f46b7df2960a9",
+        "bars": "e27bffc6402d5147ec93593ad428345b3d2dc1f6d74f3e78f09b941442841fdf",
+        "stdout": "eb6e957eb681f7fe11336b696dd6e65209d64c46cb62a1598c815b796f954bda",
     },
 }
 
