@@ -1,8 +1,10 @@
 """Behaviour does not change under refactoring: the same scenario and seed give the same outputs.
 
-The digests below were recorded by running the code as it stood before the structural refactor of
-issue 9 (commit f3c17d1), with `record()` at the bottom of this file. A commit that changes them
-must say what changed and why.
+The digests below were first recorded by running the code as it stood before the structural
+refactor of issue 9 (commit f3c17d1), with `record()` at the bottom of this file. A commit that
+changes them must say what changed and why. Changed since: issue 12's crash mechanisms (value
+traders' finite capital and risk limits, crowded fund baskets with redemptions, return-chasing
+fund flows, passive flows value-weighted in dollars) change every run's draws and trades.
 
 What is digested, per run of `selloff run NAME --seed S [--days D] --no-plot`:
 - the bytes of summary.json and events.json;
@@ -23,31 +25,31 @@ import pytest
 
 from scenarios.cli import main
 
-# (scenario, seed, days or None for the scenario's own) -> digests, from commit f3c17d1
+# (scenario, seed, days or None for the scenario's own) -> digests (see the module docstring)
 DIGESTS = {
     ("deepseek", 12, 2): {
-        "summary.json": "697d7f5a65bc8b1f396108b9c8b433b8c360bee6dbf718e6a2b6adb3f165ff99",
+        "summary.json": "d0cade71baacd4a5987392ee11f1720590ff0bf63871de33d9c5fb6dd0d6506e",
         "events.json": "716e9bdfde92e27da14a78cde6a4d54e0facfdb8d99f7b478c3b211a31f4d915",
-        "bars": "bd43c17df76c8949ea8d14488a1b0dbe4d3bd8016eaead89f26b4b7725bb8f2e",
-        "stdout": "395e16d27776fb5ccf1301e9f0a9bdbe6e00ab8cd8df8ec434a2ca904ae5f105",
+        "bars": "92aaf6ec7c41995217e4dc8875bfe86c0af61a6b6ceaf8a3bc436050d18ab043",
+        "stdout": "db94f9ef7dfc861f1589b97f30c55348ba591775154cb91f657121ba2e0380e7",
     },
     ("baseline", 0, 1): {
-        "summary.json": "f4491ec55a5fba302c925eba50cecd44af0d22dcfdfcda6d739d3d2b55811e92",
+        "summary.json": "2d39553fae626c8187bcbb9e873973a1cadec44433f7078026ee28e6344a178b",
         "events.json": "9957dfb7276a9f6d0798250eb6a69c8a8a8749b9df70bf0786f13e8d9439aa2b",
-        "bars": "442498c336e5c092fc338656c2378bfc3316de988ad1cbd633c72e235fe76919",
-        "stdout": "afdc0cec252fcd1629057450918ad13aaa66176f1c4f5da3890782cd1c0653b3",
+        "bars": "90288e100b1dbb6a678787c6be92aadf6c85487a44bb03f21730c2498cffa8b2",
+        "stdout": "795f76b7845ab7a9b245c61b59b9780e09f952297d2739d6e294d659a6e8923d",
     },
     ("deepseek", 12, None): {
-        "summary.json": "80a6f7923ea1e78737e7d84477dd65eaa87944ae6d443fdffab87dd65de200b1",
+        "summary.json": "29063afd745e4c40af126c9f6a0ec362c7ff48c0a1a47e2a7c0a1671e73e0da3",
         "events.json": "e8222e99fc3d6d690453baf63269b75ed0c5640d7a522d8b615c4f894bf02382",
-        "bars": "3e597a6445b3a851c9aaa6861b0fae4cc319c88f4e9cca14f0d09e4d4a8d320d",
-        "stdout": "81d40d7dc9369c545edbe54c426c1cbc493fe38196f741267d6cdd46c87870a2",
+        "bars": "a35b3a5e12c0923ee770126bb66cf1cd38f349238626260a03d98f0a896f98ac",
+        "stdout": "0fc102145b1b64fef14377c31b1cabedaa18e9ae534a861a34c3ca0f2679d50e",
     },
     ("baseline", 0, None): {
-        "summary.json": "b6e789d8390bf70ef58013da8cbb25eb3cbcc40d768c824376a5a46877a4617b",
+        "summary.json": "25843952485a77ce5537001b74258fc2990613190e14422a813a632e79370ae4",
         "events.json": "9957dfb7276a9f6d0798250eb6a69c8a8a8749b9df70bf0786f13e8d9439aa2b",
-        "bars": "32f2fdb600fa3daf1d7d3f80899fe64c8b391000761c00ec57d1048f1a0d13a3",
-        "stdout": "2a009daf11d8aded2d6629162558b048bf3c096fbb8f2a73260f46b7df2960a9",
+        "bars": "36498fd751b823a8408c4fd06ca4de23cb5a1918aee17b348e4ae8864cd32c58",
+        "stdout": "629cb07a0fa535dacaac70c858cdc699b9d647af3832be04d4e7d33c6e4d9d51",
     },
 }
 
