@@ -6,6 +6,7 @@ twin written from the formula in the docstring; market checks run the compiled l
 stock with a handful of investors and look at the accounts.
 """
 
+import dataclasses
 from typing import NamedTuple
 
 import numpy as np
@@ -336,3 +337,40 @@ def test_fund_flows_chase_the_basket_and_remember_past_days(small_scenario):
         m.step()
         m.step()  # Tuesday's open
         assert m.flow_memory[0] < 0
+
+
+# -- 2. temporary price pressure ------------------------------------------------------------
+
+
+def _close_against_value(small_scenario, *overrides, seed=0):
+    """Nvidia's close against its value (%) on each of three days of the small baseline world,
+    semiconductor ETFs selling three baskets per arrival all of day 1 and not after."""
+    from scenarios.model import SelloffModel
+    from scenarios.shocks import FundFlow
+
+    sc = small_scenario("baseline", "days=3", "channels.fund_flows=false",
+                        # no news here: without this a value trader would take the gap for
+                        # news it missed and step aside, and nothing would hold the price up
+                        "population.fundamental.doubt=10", *overrides)
+    sc = dataclasses.replace(sc, shocks=(FundFlow(name="out", day=1, minute=0, duration_min=390,
+                                                  sector="semiconductors", intensity=-3.0),))
+    m = SelloffModel(sc, seed)
+    j = m.tickers.index("NVDA")
+    gaps = []
+    for d in range(3):
+        for _ in range(390):
+            m.step()
+        gaps.append(100.0 * (m.daily[d, j, 3] / np.exp(m.mk.logv[j]) - 1.0))
+    return gaps
+
+
+def test_forced_selling_pushes_the_price_under_value_and_reverts_when_it_stops(small_scenario):
+    """Scarce arbitrage capital ($200k a trader) lets the ETF outflow push Nvidia far under its
+    value on day 1, far more than unlimited capital does; the discount is mostly gone the day
+    after, once the selling has stopped and capital has come back."""
+    scarce = _close_against_value(small_scenario, "population.fundamental.capital=2e5")
+    ample = _close_against_value(small_scenario, "population.fundamental.capital=2e5",
+                                 "channels.arbitrage_limits=false")
+    assert abs(scarce[0]) < 1.0  # day 0: no pressure, no discount
+    assert scarce[1] < ample[1] - 5.0
+    assert abs(scarce[2]) < 0.5 * abs(scarce[1])
