@@ -290,6 +290,11 @@ def cmd_attribute(args) -> int:
     print(f"\n{res['date']} (day {res['shock_day']}): close-to-close move and its parts, "
           "percentage points, mean over seeds")
     print(format_table(res))
+    print(f"\n{res['date']}: the day's low against the previous close, and its parts")
+    print(format_table(res, "trough"))
+    if res.get("next_date"):
+        print(f"\n{res['next_date']} (the day after): close-to-close move and its parts")
+        print(format_table(res, "next_day"))
     from viz.attribution import plot_attribution
 
     with staged(out, keep=("runs",)) as tmp:  # complete or absent; the run cache carries over
