@@ -374,3 +374,41 @@ def test_forced_selling_pushes_the_price_under_value_and_reverts_when_it_stops(s
     assert abs(scarce[0]) < 1.0  # day 0: no pressure, no discount
     assert scarce[1] < ample[1] - 5.0
     assert abs(scarce[2]) < 0.5 * abs(scarce[1])
+
+
+# -- the predictions command ----------------------------------------------------------------
+
+
+def test_predict_prints_and_writes_the_median_of_the_runs(tmp_path, capsys):
+    """`selloff predict`: per stock and day from the shock day, the median over seeds of the
+    runs' close-to-close returns; Nvidia's 27 January marked as the one calibrated cell."""
+    import json
+
+    from conftest import SMALL_POPULATION
+
+    from agents.params import apply_overrides
+    from scenarios.catalog import get_scenario
+    from scenarios.cli import main
+    from scenarios.run import run
+
+    sets = [*SMALL_POPULATION, "days=3", 'tickers=["NVDA", "TSM", "MSFT"]']
+    argv = ["predict", "deepseek", "--seeds", "3", "--workers", "1", "--out",
+            str(tmp_path / "p")] + [x for s in sets for x in ("--set", s)]
+    assert main(argv) == 0
+    text = capsys.readouterr().out
+    assert "prediction, not a fit" in text
+    nvda = next(ln for ln in text.splitlines() if ln.startswith("NVDA"))
+    assert nvda.count("*") == 1
+    res = json.loads((tmp_path / "p" / "predictions.json").read_text())
+    assert res["dates"] == ["2025-01-27", "2025-01-28"]
+    sc = apply_overrides(get_scenario("deepseek"), sets)
+    closes = np.array([run(sc, s).daily[:, 1, 3] for s in range(3)], float)  # TSM, by hand
+    r28 = 100.0 * (closes[:, 2] / closes[:, 1] - 1.0)
+    assert res["median_pct"]["2025-01-28"]["TSM"] == pytest.approx(float(np.median(r28)))
+
+
+def test_predict_refuses_a_scenario_without_a_shock(capsys):
+    from scenarios.cli import main
+
+    assert main(["predict", "baseline", "--seeds", "1"]) == 2
+    assert "no shock to predict from" in capsys.readouterr().err
