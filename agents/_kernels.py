@@ -75,6 +75,8 @@ class Investors(NamedTuple):
     cum: np.ndarray  # float64[N] cumulative rates in `order` (for picking who arrives)
     par: np.ndarray  # float64[N, N_PAR] kind parameters, columns by agents/schema.py
     bias: np.ndarray  # float64[N] log bias of a fundamental trader's value estimate
+    anchor: np.ndarray  # float64[N] public value (log ticks) a market maker last quoted on, NaN
+    # before its first quote (see `_market_maker`)
     oid: np.ndarray  # int64[N, 2] live order ids (bid, ask), -1 none
     basket: np.ndarray  # float64[N, S] target weights of basket traders (leveraged, passive)
     hear: np.ndarray  # float64[K, N] time (s) at which the investor learns news k
@@ -343,9 +345,32 @@ def _noise(book, inv, mk, i, s, t, call_phase, mid, b, a, pos, size):
 
 
 @njit(**LEAF)
+def _public_value(mk, s):
+    """Stock s's value less every scenario news jump (log ticks): the continuous flow of public
+    information (market factor and the stream of small stock-specific news)."""
+    v = mk.logv[s]
+    for k in range(mk.jump.shape[0]):
+        v -= mk.jump[k, s]
+    return v
+
+
+@njit(**LEAF)
 def _market_maker(ex, inv, mk, i, s, t, call_phase, mid, b, a, pos, size):
-    """Market maker: two-sided quotes skewed by inventory, wider with volatility, withdrawn past
-    a volatility ratio. Sends its bid; returns its ask.
+    """Market maker: two-sided quotes around a centre that follows public information, skewed by
+    inventory, wider with volatility, withdrawn past a volatility ratio. Sends its bid; returns
+    its ask.
+
+    Centre: the mid moved by the change in public value (`_public_value`) since the maker's last
+    quote, c = mid * exp(pv - anchor). Quotes are conditional expectations of value given public
+    information (Glosten & Milgrom 1985), and the fast liquidity providers of large caps move
+    them on market-wide and stock news before any order arrives (Brogaard, Hendershott & Riordan
+    2014, RFS 27:2267); quoting around the mid alone let prices trail value for minutes (1-minute
+    returns autocorrelated +0.3 at lag 1). Scenario news (the jumps that investors hear through
+    the information network) is not in the centre: a maker learns it from the order flow, as the
+    mid moves. In a call phase (which the pre-open is) and at its first quote, the centre is the
+    mid.
+    Spread: max(1, round(2 * half)) ticks, half = half_spread_bp of mid: large caps quote at
+    one tick when the wanted spread is under a tick.
 
     Columns: half_spread_bp (of mid), widen (per unit of excess volatility ratio),
     inventory_limit (shares), withdraw_ratio (volatility ratio at which it withdraws).
@@ -353,15 +378,18 @@ def _market_maker(ex, inv, mk, i, s, t, call_phase, mid, b, a, pos, size):
     book = ex[0]
     par = inv.par
     ratio = np.sqrt(mk.var[s] / mk.var_ref[s])
-    half = max(1.0, mid * par[i, MM_HALF] * 1e-4
-               * (1.0 + par[i, MM_WIDEN] * max(0.0, ratio - 1.0)))
+    half = mid * par[i, MM_HALF] * 1e-4 * (1.0 + par[i, MM_WIDEN] * max(0.0, ratio - 1.0))
+    width = max(1, int(2.0 * half + 0.5))
+    pv = _public_value(mk, s)
+    c = mid
+    if not call_phase and np.isfinite(inv.anchor[i]):
+        c = mid * np.exp(pv - inv.anchor[i])
+    inv.anchor[i] = pv
     lim = par[i, MM_LIMIT]
-    skew = -pos / lim * half
+    skew = -pos / lim * 0.5 * width
     withdraw = mk.cfg[C_LIQUIDITY] > 0 and ratio > par[i, MM_WITHDRAW]
-    bid = int(mid - half + skew)
-    ask = int(mid + half + skew + 0.999)
-    if ask <= bid:
-        ask = bid + 1
+    bid = int(np.floor(c + skew - 0.5 * width + 0.5))
+    ask = bid + width
     qb = size if (pos < lim and not withdraw) else 0
     _send(ex, inv, i, s, BUY, LIMIT, _clip_price(book, s, bid), qb, M_MM, t, BID_SLOT)
     qa = size if (pos > -lim and not withdraw) else 0

@@ -166,12 +166,22 @@ class Noise:
 
 @dataclass(frozen=True)
 class MarketMaker:
-    """Two-sided quotes with inventory skew, spreads that widen with volatility, withdrawal."""
+    """Two-sided quotes with inventory skew, spreads that widen with volatility, withdrawal.
+
+    Quotes are centred on the mid moved by the public information that arrived since the
+    maker's last quote (agents/_kernels.py `_market_maker`): quotes follow information (Glosten
+    & Milgrom 1985), and large caps' fast liquidity providers move them on market-wide and
+    stock news (Brogaard, Hendershott & Riordan 2014). The half-spread is 0.5 bp: a wanted
+    spread of 1 bp, which at a one-cent tick is one tick for Nvidia ($142.62 on 24 January
+    2025: one cent is 0.7 bp) and a few ticks for the $400-650 stocks; large US stocks are
+    tick-constrained and quote about one cent most of the day (Yao & Ye 2018). It was 3 bp, which
+    made quoted spreads 2-4 bp.
+    """
 
     per_stock: int = param(4, 0, 100, doc="market makers per stock")
     rate_per_min: float = param(12.0, 0.0, 600.0, doc="requotes per minute")
     notional: float = param(30_000.0, 100.0, 1e8, doc="dollars per quote")
-    half_spread_bp: float = param(3.0, 0.01, 500.0, doc="half-spread in basis points of mid")
+    half_spread_bp: float = param(0.5, 0.01, 500.0, doc="half-spread in basis points of mid")
     widen: float = param(1.0, 0.0, 100.0, doc="widening per unit of excess volatility ratio")
     inventory_limit: float = param(20.0, 0.0, 1e6, doc="inventory limit, in quotes' worth")
     withdraw_ratio: float = param(4.0, 1.0, 1000.0, doc="volatility ratio at which it withdraws")
@@ -418,7 +428,8 @@ def build_investors(pop: Population, prices, market_value, rng, n_news: int = 0,
 
     inv = AK.Investors(
         kind=kind, acct=np.arange(n, dtype=np.int64), home=home, rate=rate,
-        cum=np.cumsum(rate[order]), par=par, bias=bias, oid=np.full((n, 2), -1, np.int64),
+        cum=np.cumsum(rate[order]), par=par, bias=bias, anchor=np.full(n, np.nan),
+        oid=np.full((n, 2), -1, np.int64),
         basket=bask, hear=np.zeros((n_news, n)), order=order, gstart=gstart, gw=np.zeros(ns + 1),
         capital=capital, w0=cash + shares @ (prices * 100.0), fflow=np.zeros(n),
     )

@@ -19,14 +19,25 @@ from typing import Any
 
 import numpy as np
 
-from scenarios.stylized import bands, check, facts_for_stock, pooled_facts, to_jsonable
+from scenarios.stylized import (
+    bands,
+    check,
+    check_cross_section,
+    cross_section_bands,
+    cross_section_facts,
+    facts_for_stock,
+    pooled_facts,
+    to_jsonable,
+)
 
-__all__ = ["BAND_ORDER", "CCDF_X", "KURTOSIS_HORIZONS", "check_scenario", "facts_of_model",
-           "format_table", "run_facts"]
+__all__ = ["BAND_ORDER", "CCDF_X", "CROSS_BAND_ORDER", "KURTOSIS_HORIZONS", "check_scenario",
+           "facts_of_model", "format_table", "run_facts"]
 
 #: Bands in the order tables and summaries show them.
 BAND_ORDER = ("tail_index_1m", "tail_index_5m", "acf_abs", "acf_raw", "kurtosis_decay",
               "vol_volume_corr", "depth_hump", "daily_vol")
+#: Bands across stocks (`scenarios.stylized.cross_section_bands`), in the order shown.
+CROSS_BAND_ORDER = ("acf_raw_median", "large_cap_spread")
 #: Short column headers for the bands.
 BAND_SHORT = {"tail_index_1m": "tail1", "tail_index_5m": "tail5", "acf_abs": "|r|acf",
               "acf_raw": "rawacf", "kurtosis_decay": "kurt", "vol_volume_corr": "v-v",
@@ -75,24 +86,32 @@ def _ccdf_normalised_abs_r1(series: Iterable[tuple[np.ndarray, np.ndarray, np.nd
     return {"x": CCDF_X, "p": p, "n": int(z.size), "zero_fraction": float(np.mean(z == 0.0))}
 
 
-def facts_of_model(model, realised_vol_2024_pct: Mapping[str, float] | None = None) -> dict:
-    """Facts of a model that has run: per stock, pooled, their checks and the pooled CCDF.
+def facts_of_model(model, realised_vol_2024_pct: Mapping[str, float] | None = None,
+                   market_cap: Mapping[str, float] | None = None) -> dict:
+    """Facts of a model that has run: per stock, pooled, across stocks, their checks and the
+    pooled CCDF.
 
     Args:
         model: A `SelloffModel` after `run()` (or some whole days of `step()`).
         realised_vol_2024_pct: Ticker -> realised 2024 volatility (annualised percent); the
             universe's figures when None.
+        market_cap: Ticker -> market cap (which stocks are the largest); the universe's
+            24 January 2025 close x shares outstanding when None.
 
     Returns:
         Dict with ``per_stock`` (ticker -> facts), ``checks`` (ticker -> band -> bool),
-        ``pooled``, ``pooled_checks`` and ``ccdf_abs_r1`` (``x`` in sds, ``p`` probability,
+        ``pooled``, ``pooled_checks``, ``cross_section`` (`cross_section_facts`),
+        ``cross_checks`` (band -> bool) and ``ccdf_abs_r1`` (``x`` in sds, ``p`` probability,
         ``n`` returns, ``zero_fraction`` of them exactly zero).
     """
-    if realised_vol_2024_pct is None:
+    if realised_vol_2024_pct is None or market_cap is None:
         from agents.universe import load_universe
 
         u = load_universe()
-        realised_vol_2024_pct = dict(zip(u.tickers, u.vol_2024_pct, strict=True))
+        if realised_vol_2024_pct is None:
+            realised_vol_2024_pct = dict(zip(u.tickers, u.vol_2024_pct, strict=True))
+        if market_cap is None:
+            market_cap = _market_caps(u)
     n = np.asarray(model.depth_n)
     depth = model.depth_sum / np.maximum(n, 1)[:, None] if n.any() else None
     n = (model.day + 1) * 390 if model.day >= 0 else 0
@@ -109,13 +128,22 @@ def facts_of_model(model, realised_vol_2024_pct: Mapping[str, float] | None = No
         per_stock[t] = f
         checks[t] = check(f)
     pooled = pooled_facts(series)
+    cross = cross_section_facts(per_stock, market_cap)
     return {
         "per_stock": per_stock,
         "checks": checks,
         "pooled": pooled,
         "pooled_checks": check(pooled),
+        "cross_section": cross,
+        "cross_checks": check_cross_section(cross),
         "ccdf_abs_r1": _ccdf_normalised_abs_r1(series.values()),
     }
+
+
+def _market_caps(u) -> dict[str, float]:
+    """Ticker -> market cap in dollars on 24 January 2025 (close x shares outstanding)."""
+    return {t: float(p) * float(n) * 1e6
+            for t, p, n in zip(u.tickers, u.close_2025_01_24, u.shares_out_m, strict=True)}
 
 
 # --------------------------------------------------------------------------------------------
@@ -123,10 +151,10 @@ def facts_of_model(model, realised_vol_2024_pct: Mapping[str, float] | None = No
 # --------------------------------------------------------------------------------------------
 
 
-def _pass_fraction(results: list[Mapping[str, bool]]) -> dict[str, float]:
+def _pass_fraction(results: list[Mapping[str, bool]], order=BAND_ORDER) -> dict[str, float]:
     """Band -> fraction of the results where it passed, over those where it was evaluated."""
     out = {}
-    for band in BAND_ORDER:
+    for band in order:
         vals = [r[band] for r in results if band in r]
         if vals:
             out[band] = sum(vals) / len(vals)
@@ -143,6 +171,15 @@ def _mean_scalars(dicts: list[Mapping[str, Any]]) -> dict[str, float | None]:
                 and math.isfinite(float(d[k]))]
         out[k] = float(np.mean(vals)) if vals else None
     return out
+
+
+def _mean_arrays(arrays: list[np.ndarray]) -> np.ndarray:
+    """Element-wise mean over equal-length arrays, NaN-safe (NaN where no finite value)."""
+    stack = np.vstack(arrays)
+    ok = np.isfinite(stack)
+    cnt = ok.sum(axis=0)
+    tot = np.where(ok, stack, 0.0).sum(axis=0)
+    return np.divide(tot, cnt, out=np.full(stack.shape[1], np.nan), where=cnt > 0)
 
 
 def check_scenario(scenario) -> None:
@@ -169,12 +206,14 @@ def run_facts(scenario, seeds: Iterable[int], out_dir, progress: bool = True,
 
     Returns:
         The dict written to facts.json (before JSON conversion): ``scenario``, ``days``,
-        ``tickers``, ``seeds``, ``bands`` (see `scenarios.stylized.bands`), ``runs`` (one per
-        seed: ``seed``, ``wall_s``, ``decisions``, ``orders``, ``trades``, ``per_stock``,
-        ``checks``, ``pooled``, ``pooled_checks``, ``ccdf_abs_r1``) and ``summary``
-        (``pooled_pass_fraction``: band -> fraction of seeds whose pooled check passed;
-        ``stock_pass_fraction``: ticker -> band -> fraction of seeds; ``pooled_mean`` and
-        ``per_stock_mean``: scalar facts averaged over seeds), plus ``files``.
+        ``tickers``, ``seeds``, ``bands`` (see `scenarios.stylized.bands`), ``cross_bands``
+        (`scenarios.stylized.cross_section_bands`), ``runs`` (one per seed: ``seed``,
+        ``wall_s``, ``decisions``, ``orders``, ``trades``, ``per_stock``, ``checks``,
+        ``pooled``, ``pooled_checks``, ``cross_section``, ``cross_checks``, ``ccdf_abs_r1``)
+        and ``summary`` (``pooled_pass_fraction``: band -> fraction of seeds whose pooled
+        check passed; ``stock_pass_fraction``: ticker -> band -> fraction of seeds;
+        ``cross_pass_fraction``: the same for the bands across stocks; ``pooled_mean``,
+        ``per_stock_mean`` and ``cross_mean``: facts averaged over seeds), plus ``files``.
 
     Raises:
         ValueError: No seeds, or no or repeated tickers (see `check_scenario`).
@@ -189,6 +228,7 @@ def run_facts(scenario, seeds: Iterable[int], out_dir, progress: bool = True,
     out = Path(out_dir)
     u = load_universe()
     rv = dict(zip(u.tickers, u.vol_2024_pct, strict=True))
+    caps = _market_caps(u)
 
     runs = []
     for seed in seeds:
@@ -196,7 +236,7 @@ def run_facts(scenario, seeds: Iterable[int], out_dir, progress: bool = True,
         m = SelloffModel(scenario, seed=seed)
         m.run(progress=progress)
         wall = time.perf_counter() - t0
-        r = facts_of_model(m, rv)
+        r = facts_of_model(m, rv, caps)
         runs.append({
             "seed": seed,
             "wall_s": wall,
@@ -216,6 +256,13 @@ def run_facts(scenario, seeds: Iterable[int], out_dir, progress: bool = True,
         "pooled_mean": _mean_scalars([r["pooled"] for r in runs]),
         "per_stock_mean": {t: _mean_scalars([r["per_stock"][t] for r in runs])
                            for t in tickers},
+        "cross_pass_fraction": _pass_fraction([r["cross_checks"] for r in runs],
+                                              CROSS_BAND_ORDER),
+        "cross_mean": {
+            "acf_raw_1m_median": _mean_arrays(
+                [r["cross_section"]["acf_raw_1m_median"] for r in runs]),
+            **_mean_scalars([r["cross_section"] for r in runs]),
+        },
     }
     result = {
         "scenario": scenario.name,
@@ -223,6 +270,7 @@ def run_facts(scenario, seeds: Iterable[int], out_dir, progress: bool = True,
         "tickers": tickers,
         "seeds": seeds,
         "bands": bands(),
+        "cross_bands": cross_section_bands(),
         "runs": runs,
         "summary": summary,
         "files": {"json": str(out / "facts.json"), "figure": str(out / "facts.png")},
@@ -258,38 +306,69 @@ def _verdict(frac: float | None, n_seeds: int) -> str:
 
 
 def format_table(result: Mapping[str, Any]) -> str:
-    """Per-stock table of the headline facts (means over seeds) and band verdicts.
+    """Per-stock table of the headline facts (means over seeds) and band verdicts, then the
+    bands across stocks (the median stock's raw ACF, the largest stocks' spread), one a line.
 
     A verdict is PASS (every seed), FAIL (none) or k/n seeds; "-" where not evaluable.
     """
     summ = result["summary"]
     n = len(result["seeds"])
-    head = (f"{'stock':<7}{'alpha1m':>8}{'kurt1m':>8}{'kurt30m':>8}{'acf|r|1':>8}{'v-v5m':>7}"
-            f"{'vol%':>7}{'2024%':>7}{'spread$':>9} ")
+    head = (f"{'stock':<7}{'alpha1m':>8}{'kurt1m':>8}{'kurt30m':>8}{'acf|r|1':>8}{'acf r1':>8}"
+            f"{'v-v5m':>7}{'vol%':>7}{'2024%':>7}{'spread$':>9}{'sprd bp':>8} ")
     head += "".join(f"{BAND_SHORT[b]:>7}" for b in BAND_ORDER)
     lines = [head, "-" * len(head)]
 
-    def row(name, f, passes, acf1):
+    def row(name, f, passes, acf1, raw1):
         line = (f"{name:<7}{_fmt(f.get('tail_index_1m'), '.2f', 8)}"
                 f"{_fmt(f.get('kurtosis_1m'), '.1f', 8)}{_fmt(f.get('kurtosis_30m'), '.2f', 8)}"
-                f"{_fmt(acf1, '.3f', 8)}{_fmt(f.get('vol_volume_corr_5m'), '.2f', 7)}"
+                f"{_fmt(acf1, '.3f', 8)}{_fmt(raw1, '.3f', 8)}"
+                f"{_fmt(f.get('vol_volume_corr_5m'), '.2f', 7)}"
                 f"{_fmt(f.get('daily_vol_pct'), '.1f', 7)}"
                 f"{_fmt(f.get('realised_vol_2024_pct'), '.1f', 7)}"
-                f"{_fmt(f.get('spread_mean'), '.4f', 9)} ")
+                f"{_fmt(f.get('spread_mean'), '.4f', 9)}{_fmt(f.get('spread_bp'), '.2f', 8)} ")
         return line + "".join(f"{_verdict(passes.get(b), n):>7}" for b in BAND_ORDER)
 
-    def acf1_mean(get):
+    def lag1_mean(get):
         vals = [get(r)[0] for r in result["runs"]]
         vals = [float(v) for v in vals if v is not None and math.isfinite(float(v))]
         return float(np.mean(vals)) if vals else None
 
     for t in result["tickers"]:
-        acf1 = acf1_mean(lambda r, t=t: r["per_stock"][t]["acf_abs_1m"])
-        lines.append(row(t, summ["per_stock_mean"][t], summ["stock_pass_fraction"][t], acf1))
+        acf1 = lag1_mean(lambda r, t=t: r["per_stock"][t]["acf_abs_1m"])
+        raw1 = lag1_mean(lambda r, t=t: r["per_stock"][t]["acf_raw_1m"])
+        lines.append(row(t, summ["per_stock_mean"][t], summ["stock_pass_fraction"][t], acf1,
+                         raw1))
     lines.append("-" * len(head))
-    acf1 = acf1_mean(lambda r: r["pooled"]["acf_abs_1m"])
-    lines.append(row("pooled", summ["pooled_mean"], summ["pooled_pass_fraction"], acf1))
+    acf1 = lag1_mean(lambda r: r["pooled"]["acf_abs_1m"])
+    raw1 = lag1_mean(lambda r: r["pooled"]["acf_raw_1m"])
+    lines.append(row("pooled", summ["pooled_mean"], summ["pooled_pass_fraction"], acf1, raw1))
+    lines.append("-" * len(head))
+    lines.extend(_cross_lines(result))
     return "\n".join(lines)
+
+
+def _cross_lines(result: Mapping[str, Any]) -> list[str]:
+    """The bands across stocks, one line each: what was measured (mean over seeds), the band,
+    the verdict."""
+    summ = result["summary"]
+    n = len(result["seeds"])
+    cb = result["cross_bands"]
+    mean = summ["cross_mean"]
+    passes = summ["cross_pass_fraction"]
+    med = np.asarray([np.nan if v is None else v for v in mean["acf_raw_1m_median"]], float)
+    b = cb["acf_raw_median"]
+    far = np.abs(med[1:])
+    far_max = (f"{np.nanmax(far):.3f} (lag {int(np.nanargmax(far)) + 2})"
+               if np.isfinite(far).any() else "-")
+    lines = [f"median stock, raw 1-minute ACF: lag 1 {_fmt(med[0], '.3f', 0)} "
+             f"(|.| <= {b['lag1_max_abs']}), largest |ACF| at lags 2-{b['lags'][1]} {far_max} "
+             f"(<= {b['far_max_abs']}): {_verdict(passes.get('acf_raw_median'), n)}"]
+    b = cb["large_cap_spread"]
+    large = result["runs"][0]["cross_section"]["large_caps"] if result["runs"] else []
+    lines.append(f"median quoted spread of the {len(large)} largest stocks ({' '.join(large)}): "
+                 f"{_fmt(mean.get('large_cap_spread_bp'), '.2f', 0)} bp (<= {b['max_bp']}): "
+                 f"{_verdict(passes.get('large_cap_spread'), n)}")
+    return lines
 
 
 # --------------------------------------------------------------------------------------------

@@ -31,6 +31,9 @@ __all__ = [
     "autocorr",
     "bands",
     "check",
+    "check_cross_section",
+    "cross_section_bands",
+    "cross_section_facts",
     "excess_kurtosis",
     "facts_for_stock",
     "hill_tail_index",
@@ -58,10 +61,18 @@ _RAW_ACF_MAX_ABS = 0.05
 _DAILY_KURTOSIS_TOLERANCE = 0.5
 _VOL_VOLUME_MIN_CORR = 0.2
 _DAILY_VOL_REL_TOLERANCE = 0.5
+# across stocks: the median raw ACF, and the quoted spread of the largest stocks
+_MEDIAN_ACF_LAG1_MAX_ABS = 0.1
+_MEDIAN_ACF_FAR_MAX_ABS = 0.05
+_LARGE_CAP_COUNT = 6
+_LARGE_CAP_SPREAD_MAX_BP = 1.5
 
 _CONT = "Cont (2001), Quantitative Finance 1:223-236"
 _GOPI = "Gopikrishnan et al. (1999), Phys. Rev. E 60:5305"
 _BOUCHAUD = "Bouchaud, Mezard & Potters (2002), Quantitative Finance 2:251-256"
+_TICK = ("large US stocks are tick-constrained (Yao & Ye 2018, Review of Financial Studies): "
+         "Nvidia, Apple and Microsoft quote about one cent most of the day, under 1 bp at "
+         "their January 2025 prices")
 
 
 class StylizedInputError(ValueError):
@@ -307,7 +318,9 @@ def facts_for_stock(
         depth_profile: Optional book depth (shares) by level from the best quote, levels 1..K:
             either a mean profile of shape (K,) or snapshots of shape (n_snapshots, K), which are
             averaged (NaN-safe).
-        spread: Optional quoted spreads, float dollars, any shape; their finite mean is reported.
+        spread: Optional quoted spread of each minute (time-averaged), float dollars, length
+            n_minutes; its finite mean is reported, and its median in basis points of the
+            minute's close.
         realised_vol_2024_pct: Optional realised 2024 volatility of the real stock, annualised
             percent, for the daily-volatility band.
 
@@ -326,8 +339,9 @@ def facts_for_stock(
         - ``daily_vol_method``: ``"close_to_close"`` (std of daily log returns * sqrt(252) * 100)
           or, with fewer than 5 days, ``"minute_scaled"`` (std of 1-minute log returns *
           sqrt(390 * 252) * 100).
-        - ``realised_vol_2024_pct``, ``spread_mean`` (dollars), ``depth_profile`` (float array,
-          shares, levels 1..K): present only when the matching argument is given.
+        - ``realised_vol_2024_pct``, ``spread_mean`` (dollars), ``spread_bp`` (median over
+          minutes of spread / close, basis points), ``depth_profile`` (float array, shares,
+          levels 1..K): present only when the matching argument is given.
 
         Scalars that cannot be computed (too few values, zero variance) are None, never nan.
 
@@ -379,8 +393,14 @@ def facts_for_stock(
     if realised_vol_2024_pct is not None:
         facts["realised_vol_2024_pct"] = float(realised_vol_2024_pct)
     if spread is not None:
-        s = _finite(spread)
+        sp = np.asarray(spread, dtype=float)
+        s = _finite(sp)
         facts["spread_mean"] = float(s.mean()) if s.size else None
+        if sp.shape != close.shape:
+            raise StylizedInputError(
+                f"spread must have the shape of minute_close {close.shape}, got {sp.shape}")
+        bp = _finite(sp / close * 1e4)
+        facts["spread_bp"] = float(np.median(bp)) if bp.size else None
     if depth_profile is not None:
         dp = np.asarray(depth_profile, dtype=float)
         if dp.ndim == 2:
@@ -626,6 +646,96 @@ def check(facts: Mapping[str, Any]) -> dict[str, bool]:
     vol, ref = _num(facts.get("daily_vol_pct")), _num(facts.get("realised_vol_2024_pct"))
     if vol is not None and ref is not None and ref > 0.0:
         out["daily_vol"] = abs(vol / ref - 1.0) <= _DAILY_VOL_REL_TOLERANCE
+    return out
+
+
+# --------------------------------------------------------------------------------------------
+# Across stocks: the median stock's raw autocorrelation, the largest stocks' spreads
+# --------------------------------------------------------------------------------------------
+
+
+def cross_section_facts(per_stock: Mapping[str, Mapping[str, Any]],
+                        market_cap: Mapping[str, float]) -> dict[str, Any]:
+    """Facts of the cross-section of stocks, from each stock's `facts_for_stock` dict.
+
+    Args:
+        per_stock: Ticker -> facts (``acf_raw_1m``; ``spread_bp`` where spreads were given).
+        market_cap: Ticker -> market capitalisation (any unit; only the order counts).
+
+    Returns:
+        Dict with ``acf_raw_1m_median`` (float array, lags 1..20: at each lag the median over
+        stocks of their raw 1-minute ACF; NaN where no stock has a value), ``large_caps`` (the
+        `_LARGE_CAP_COUNT` tickers of largest market cap among those given, largest first) and
+        ``large_cap_spread_bp`` (median over them of their ``spread_bp``; None without spreads).
+
+    Raises:
+        StylizedInputError: If `per_stock` is empty or a ticker has no market cap.
+    """
+    if not per_stock:
+        raise StylizedInputError("per_stock must name at least one stock")
+    missing = [t for t in per_stock if t not in market_cap]
+    if missing:
+        raise StylizedInputError(f"market_cap must give every stock (missing {missing})")
+    acfs = np.full((len(per_stock), RAW_ACF_MAX_LAG), np.nan)
+    for j, f in enumerate(per_stock.values()):
+        a = np.asarray(f.get("acf_raw_1m", ()), dtype=float)[:RAW_ACF_MAX_LAG]
+        acfs[j, : a.size] = a
+    med = np.full(RAW_ACF_MAX_LAG, np.nan)
+    for h in range(RAW_ACF_MAX_LAG):
+        col = _finite(acfs[:, h])
+        if col.size:
+            med[h] = float(np.median(col))
+    large = sorted(per_stock, key=lambda t: -float(market_cap[t]))[:_LARGE_CAP_COUNT]
+    spreads = [_num(per_stock[t].get("spread_bp")) for t in large]
+    spreads = [v for v in spreads if v is not None]
+    return {
+        "acf_raw_1m_median": med,
+        "large_caps": large,
+        "large_cap_spread_bp": float(np.median(spreads)) if spreads else None,
+    }
+
+
+def cross_section_bands() -> dict[str, dict[str, Any]]:
+    """The pass bands of `check_cross_section`: ``rule``, ``citation`` and thresholds."""
+    return {
+        "acf_raw_median": {
+            "rule": (
+                "No free lunch: the median stock's raw 1-minute ACF is at most "
+                f"{_MEDIAN_ACF_LAG1_MAX_ABS} in size at lag 1 (bid-ask bounce makes real "
+                f"mega-caps slightly negative there) and at most {_MEDIAN_ACF_FAR_MAX_ABS} at "
+                f"lags 2-{RAW_ACF_MAX_LAG}"
+            ),
+            "lag1_max_abs": _MEDIAN_ACF_LAG1_MAX_ABS,
+            "far_max_abs": _MEDIAN_ACF_FAR_MAX_ABS,
+            "lags": (1, RAW_ACF_MAX_LAG),
+            "citation": _CONT,
+        },
+        "large_cap_spread": {
+            "rule": (
+                f"The median quoted spread of the {_LARGE_CAP_COUNT} largest stocks by market "
+                f"cap (each its median over minutes) is at most {_LARGE_CAP_SPREAD_MAX_BP} bp"
+            ),
+            "count": _LARGE_CAP_COUNT,
+            "max_bp": _LARGE_CAP_SPREAD_MAX_BP,
+            "citation": _TICK,
+        },
+    }
+
+
+def check_cross_section(cs: Mapping[str, Any]) -> dict[str, bool]:
+    """Apply `cross_section_bands()` to a `cross_section_facts` dict.
+
+    A check whose inputs are missing (no spreads, a NaN lag) is left out of the result.
+    """
+    out: dict[str, bool] = {}
+    med = _acf(cs.get("acf_raw_1m_median"), RAW_ACF_MAX_LAG)
+    if med is not None:
+        out["acf_raw_median"] = bool(abs(med[0]) <= _MEDIAN_ACF_LAG1_MAX_ABS
+                                     and np.all(np.abs(med[1:RAW_ACF_MAX_LAG])
+                                                <= _MEDIAN_ACF_FAR_MAX_ABS))
+    sp = _num(cs.get("large_cap_spread_bp"))
+    if sp is not None:
+        out["large_cap_spread"] = sp <= _LARGE_CAP_SPREAD_MAX_BP
     return out
 
 

@@ -144,7 +144,8 @@ def _join(a, b):
     """Investor arrays of `a` then `b` (accounts renumbered; groups by stock rebuilt)."""
     n = a.kind.size + b.kind.size
     cat = {f: np.concatenate([getattr(a, f), getattr(b, f)]) for f in
-           ("kind", "home", "rate", "par", "bias", "oid", "basket", "capital", "w0", "fflow")}
+           ("kind", "home", "rate", "par", "bias", "anchor", "oid", "basket", "capital", "w0",
+            "fflow")}
     hear = np.zeros((0, n))
     group = np.where(cat["home"] >= 0, cat["home"], 1)
     order = np.argsort(group, kind="stable").astype(np.int64)

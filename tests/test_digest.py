@@ -2,9 +2,11 @@
 
 The digests below were first recorded by running the code as it stood before the structural
 refactor of issue 9 (commit f3c17d1), with `record()` at the bottom of this file. A commit that
-changes them must say what changed and why. Changed since: issue 12's crash mechanisms (value
-traders' finite capital and risk limits, crowded fund baskets with redemptions, return-chasing
-fund flows, passive flows value-weighted in dollars) change every run's draws and trades.
+changes them must say what changed and why. Changed since: issue 12's market makers quote around
+a centre that follows public value, one tick wide in large caps (new draws, new bars); issue 12's
+crash mechanisms (value traders' finite capital and risk limits, crowded fund baskets with
+redemptions, return-chasing fund flows, passive flows value-weighted in dollars) change every
+run's draws and trades.
 
 What is digested, per run of `selloff run NAME --seed S [--days D] --no-plot`:
 - the bytes of summary.json and events.json;
@@ -28,28 +30,28 @@ from scenarios.cli import main
 # (scenario, seed, days or None for the scenario's own) -> digests (see the module docstring)
 DIGESTS = {
     ("deepseek", 12, 2): {
-        "summary.json": "d0cade71baacd4a5987392ee11f1720590ff0bf63871de33d9c5fb6dd0d6506e",
+        "summary.json": "acab49ba96c57f881e0abe846f2ead9466338245a049edbb5c1c22b93fc466d5",
         "events.json": "716e9bdfde92e27da14a78cde6a4d54e0facfdb8d99f7b478c3b211a31f4d915",
-        "bars": "92aaf6ec7c41995217e4dc8875bfe86c0af61a6b6ceaf8a3bc436050d18ab043",
-        "stdout": "db94f9ef7dfc861f1589b97f30c55348ba591775154cb91f657121ba2e0380e7",
+        "bars": "90574028b078cdc08d67181437139a8bffe0ef6907180d3d5f8ba3b3b028a100",
+        "stdout": "6eb6bd38657d590bbfde881cc7a66e02a8a344db9597f0c75b9c089b98d1d39e",
     },
     ("baseline", 0, 1): {
-        "summary.json": "2d39553fae626c8187bcbb9e873973a1cadec44433f7078026ee28e6344a178b",
+        "summary.json": "1b8bdf5529d415fa3787dbca2e61fa9cc2f3602d12c9663ebac8d50ba93d6e02",
         "events.json": "9957dfb7276a9f6d0798250eb6a69c8a8a8749b9df70bf0786f13e8d9439aa2b",
-        "bars": "90288e100b1dbb6a678787c6be92aadf6c85487a44bb03f21730c2498cffa8b2",
-        "stdout": "795f76b7845ab7a9b245c61b59b9780e09f952297d2739d6e294d659a6e8923d",
+        "bars": "9ab5975802956d21eca88ac6a1129fc85736f6990cbb6c1d1260493616ea94f0",
+        "stdout": "aedfad9fd7b4587aa51d1b5d4bcaf715a57333aed0ab6e4dc4766c94969bdb06",
     },
     ("deepseek", 12, None): {
-        "summary.json": "29063afd745e4c40af126c9f6a0ec362c7ff48c0a1a47e2a7c0a1671e73e0da3",
+        "summary.json": "ef7dfd647d3ca2365a9ebb9dd204be8f7747182b53c0b1ce69b7538136609569",
         "events.json": "e8222e99fc3d6d690453baf63269b75ed0c5640d7a522d8b615c4f894bf02382",
-        "bars": "a35b3a5e12c0923ee770126bb66cf1cd38f349238626260a03d98f0a896f98ac",
-        "stdout": "0fc102145b1b64fef14377c31b1cabedaa18e9ae534a861a34c3ca0f2679d50e",
+        "bars": "21861a05b1ae6098d0df481e16b5e26fc5501751003fafe2718a9e0119b15f6b",
+        "stdout": "6cc609cb76a34024895ea192a288d61fb8dd5e753b2a7d411dea2b1244ee66fc",
     },
     ("baseline", 0, None): {
-        "summary.json": "25843952485a77ce5537001b74258fc2990613190e14422a813a632e79370ae4",
+        "summary.json": "9a2e869e2b3fcc705735a6df50cb37fb36557af0816112c36e66356841d93047",
         "events.json": "9957dfb7276a9f6d0798250eb6a69c8a8a8749b9df70bf0786f13e8d9439aa2b",
-        "bars": "36498fd751b823a8408c4fd06ca4de23cb5a1918aee17b348e4ae8864cd32c58",
-        "stdout": "629cb07a0fa535dacaac70c858cdc699b9d647af3832be04d4e7d33c6e4d9d51",
+        "bars": "bb332859c3c38c1439b0e1a3ef71f0d8b42163533afdc2e24caa6a714d9786ec",
+        "stdout": "0d4bdb23acf56f93903d130515657d8dfb8ab45233c380b95940261ae480a8ed",
     },
 }
 

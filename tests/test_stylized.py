@@ -14,6 +14,9 @@ from scenarios.stylized import (
     autocorr,
     bands,
     check,
+    check_cross_section,
+    cross_section_bands,
+    cross_section_facts,
     excess_kurtosis,
     facts_for_stock,
     hill_tail_index,
@@ -214,7 +217,8 @@ def test_daily_vol_band():
 def test_depth_hump(profile, humped):
     n = 2 * MINUTES
     close = np.full(n, 100.0)
-    facts = facts_for_stock(close, np.ones(n), _days(2), depth_profile=profile, spread=[0.01])
+    facts = facts_for_stock(close, np.ones(n), _days(2), depth_profile=profile,
+                            spread=np.full(n, 0.01))
     assert check(facts)["depth_hump"] is humped
     assert facts["spread_mean"] == pytest.approx(0.01)
     snapshots = np.vstack([profile, np.array(profile) * 3.0])
@@ -222,6 +226,62 @@ def test_depth_hump(profile, humped):
     np.testing.assert_allclose(facts2["depth_profile"], np.array(profile) * 2.0)
     assert check(facts2)["depth_hump"] is humped
     assert "depth_hump" not in check(facts_for_stock(close, np.ones(n), _days(2)))
+
+
+def test_spread_in_basis_points_is_the_median_minute():
+    """Spread / close per minute, median: a $0.01 spread on $100 is 1 bp; the one wide minute
+    (and the NaN one) do not move the median."""
+    n = 2 * MINUTES
+    close = np.full(n, 100.0)
+    spread = np.full(n, 0.01)
+    spread[5], spread[6] = 1.0, np.nan
+    facts = facts_for_stock(close, np.ones(n), _days(2), spread=spread)
+    assert facts["spread_bp"] == pytest.approx(1.0)
+    with pytest.raises(StylizedInputError, match="spread must have the shape"):
+        facts_for_stock(close, np.ones(n), _days(2), spread=[0.01])
+
+
+def _stock(lag1, far=0.0, spread_bp=None):
+    acf = np.full(20, far)
+    acf[0] = lag1
+    return {"acf_raw_1m": acf, "spread_bp": spread_bp}
+
+
+def test_cross_section_median_acf_and_the_largest_stocks_spread():
+    """Seven stocks: the median ACF is the middle stock's at every lag; the six largest by
+    market cap leave out G (the smallest), whose 9 bp spread therefore does not count."""
+    per = {t: _stock(a, spread_bp=bp) for t, a, bp in
+           [("A", 0.3, 1.0), ("B", -0.2, 1.2), ("C", 0.05, 0.8), ("D", 0.0, 2.0),
+            ("E", 0.08, 1.4), ("F", -0.01, 0.9), ("G", 0.5, 9.0)]}
+    caps = {"A": 7, "B": 6, "C": 5, "D": 4, "E": 3, "F": 2, "G": 1}
+    cs = cross_section_facts(per, caps)
+    assert cs["acf_raw_1m_median"][0] == pytest.approx(0.05)  # sorted: -.2 -.01 0 .05 ...
+    assert cs["large_caps"] == ["A", "B", "C", "D", "E", "F"]
+    assert cs["large_cap_spread_bp"] == pytest.approx(1.1)  # median of .8 .9 1 1.2 1.4 2
+    assert check_cross_section(cs) == {"acf_raw_median": True, "large_cap_spread": True}
+    caps["G"] = 100  # now G is among the largest, and 0.8 bp drops out: median (1.2+1.4)/2
+    assert cross_section_facts(per, caps)["large_cap_spread_bp"] == pytest.approx(1.3)
+
+
+@pytest.mark.parametrize(("lag1", "far", "ok"), [(0.09, 0.04, True), (-0.09, -0.04, True),
+                                                 (0.12, 0.0, False), (-0.12, 0.0, False),
+                                                 (0.0, 0.06, False), (0.0, -0.06, False)])
+def test_cross_section_acf_band_discriminates(lag1, far, ok):
+    b = cross_section_bands()["acf_raw_median"]
+    assert (b["lag1_max_abs"], b["far_max_abs"]) == (0.1, 0.05)
+    cs = cross_section_facts({"A": _stock(lag1, far), "B": _stock(lag1, far)}, {"A": 2, "B": 1})
+    assert check_cross_section(cs) == {"acf_raw_median": ok}  # no spreads: no spread check
+
+
+@pytest.mark.parametrize(("bp", "ok"), [(1.49, True), (1.51, False)])
+def test_cross_section_spread_band_discriminates(bp, ok):
+    cs = cross_section_facts({"A": _stock(0.0, spread_bp=bp)}, {"A": 1})
+    assert check_cross_section(cs)["large_cap_spread"] is ok
+
+
+def test_cross_section_needs_every_market_cap():
+    with pytest.raises(StylizedInputError, match="market_cap"):
+        cross_section_facts({"A": _stock(0.0)}, {"B": 1.0})
 
 
 def test_abs_acf_operational_definition_tolerates_one_dip():
