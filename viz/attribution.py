@@ -26,7 +26,7 @@ PANELS = ((None, "close-to-close"), ("trough", "low against the previous close")
           ("next_day", "the next day, close-to-close"))
 
 
-def _panel(ax, split, tickers, order, legend):
+def _panel(ax, split, tickers, order):
     """Diverging stacked bars of one split (percentage points), a dot at the whole move."""
     n = len(tickers)
     pos = np.zeros(n)
@@ -47,8 +47,6 @@ def _panel(ax, split, tickers, order, legend):
     ax.set_yticks(y)
     ax.set_yticklabels([tickers[j] for j in order])
     ax.grid(axis="x", color="0.92")
-    if legend:
-        ax.legend(fontsize=6, loc="lower left", frameon=False)
 
 
 def plot_attribution(res: dict, path: Path) -> Path:
@@ -61,15 +59,17 @@ def plot_attribution(res: dict, path: Path) -> Path:
     tickers = res["tickers"]
     order = sorted(range(len(tickers)), key=lambda j: res["move_pct"][tickers[j]])
     panels = [(k, title) for k, title in PANELS if k is None or k in res]
-    fig, axes = plt.subplots(1, len(panels), figsize=(6 * len(panels), 0.38 * len(tickers) + 2.2),
+    fig, axes = plt.subplots(1, len(panels), figsize=(6 * len(panels), 0.38 * len(tickers) + 2.8),
                              squeeze=False)
     for q, (key, title) in enumerate(panels):
         ax = axes[0, q]
-        _panel(ax, res if key is None else res[key], tickers, order, legend=q == 0)
+        _panel(ax, res if key is None else res[key], tickers, order)
         date = res.get("next_date") if key == "next_day" else res["date"]
         ax.set_title(f"{date}: {title}", fontsize=9, loc="left")
         ax.set_xlabel("percentage points")
     fig.suptitle(f"{res['scenario']}: who fell and why (mean of {len(res['seeds'])} seeds)",
                  fontsize=10, x=0.01, ha="left")
-    fig.tight_layout()
+    handles, labels = axes[0, 0].get_legend_handles_labels()
+    fig.legend(handles, labels, fontsize=7, loc="lower center", ncol=5, frameon=False)
+    fig.tight_layout(rect=(0, 0.07, 1, 1))
     return save_png(fig, path)
