@@ -48,6 +48,18 @@ def plot_facts(result: Mapping[str, Any], path) -> Path:
                     label="ACF |r|, 1 min" if i == 0 else None)
         ax_acf.plot(np.arange(1, raw.size + 1), raw, color="tab:orange", lw=1.4, marker="o",
                     ms=3, alpha=alpha, label="ACF r, 1 min" if i == 0 else None)
+    cb = result.get("cross_bands", {}).get("acf_raw_median")
+    if cb is not None:
+        ax_acf.errorbar([1], [0.0], yerr=[[cb["lag1_max_abs"]], [cb["lag1_max_abs"]]],
+                        color="tab:red", capsize=4, lw=1.2, ls="none",
+                        label=f"median stock's raw ACF: |lag 1| <= {cb['lag1_max_abs']}, "
+                              f"lags 2-20 <= {cb['far_max_abs']}")
+    for i, r in enumerate(runs):
+        cs = r.get("cross_section")
+        if cs is not None:
+            med = _arr(cs["acf_raw_1m_median"])
+            ax_acf.plot(np.arange(1, med.size + 1), med, color="tab:red", lw=1.0, ls="--",
+                        alpha=alpha, label="ACF r, 1 min, median stock" if i == 0 else None)
     ax_acf.set_xlim(0, 101)
     ax_acf.set_xlabel("lag (minutes)")
     ax_acf.set_ylabel("autocorrelation (mean over stocks)")
@@ -128,6 +140,12 @@ def plot_facts(result: Mapping[str, Any], path) -> Path:
     ax_d.set_xlabel("level from the best quote (1 = best), bid and ask pooled")
     ax_d.set_ylabel("mean depth / mean over levels")
     ax_d.set_title("Book depth profile (hump: peak behind the best)")
+    cs0 = r0.get("cross_section")
+    sb = result.get("cross_bands", {}).get("large_cap_spread")
+    if cs0 is not None and sb is not None and cs0.get("large_cap_spread_bp") is not None:
+        ax_d.text(0.98, 0.04, f"median quoted spread of the {len(cs0['large_caps'])} largest "
+                  f"stocks: {cs0['large_cap_spread_bp']:.2f} bp (band <= {sb['max_bp']})",
+                  transform=ax_d.transAxes, ha="right", va="bottom", fontsize=8)
     ax_d.set_ylim(bottom=0)
     if shown:
         ax_d.legend(fontsize=8, ncol=2)
