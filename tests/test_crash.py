@@ -413,3 +413,31 @@ def test_predict_refuses_a_scenario_without_a_shock(capsys):
 
     assert main(["predict", "baseline", "--seeds", "1"]) == 2
     assert "no shock to predict from" in capsys.readouterr().err
+
+
+def test_capital_carries_overnight_and_only_what_was_lost_comes_back(small_scenario):
+    """Across the open of 28 January: with capital returns off, value traders' capital is what it
+    was at the close (nothing resets overnight); with them on it only grows, and only for traders
+    who had lost."""
+    from scenarios.model import SelloffModel
+
+    for returns in (False, True):
+        sc = small_scenario("deepseek", "days=3",
+                            f"population.fundamental.capital_returns={str(returns).lower()}",
+                            "population.fundamental.capital=2e5")  # scarce: some lose capital
+        m = SelloffModel(sc, 0)
+        for _ in range(2 * 390):
+            m.step()
+        f = m.inv.kind == Kind.FUNDAMENTAL
+        cap_close = m.inv.capital[f].copy()
+        ex = m.exchange
+        pnl = (ex.cash[f] + ex.shares[f] @ ex.prev_close.astype(float)) - m.inv.w0[f]
+        lost = pnl < 0
+        assert lost.any()
+        m._open_day()  # the overnight step on its own: news, the capital's return, the auction
+        if not returns:
+            assert np.array_equal(m.inv.capital[f], cap_close)
+        else:
+            grew = m.inv.capital[f] > cap_close
+            assert grew.any() and (m.inv.capital[f] >= cap_close).all()
+            assert not (grew & ~lost).any()
