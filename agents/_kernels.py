@@ -48,15 +48,17 @@ BID_SLOT, ASK_SLOT, NONE, NO_ID = np.array([0, 1, 0, -1], dtype=np.int64)
 # agents/population.py)
 P_SIZE = 0
 _F, _MO, _NO, _MM, _LV = (SCHEMAS[k] for k in (FUNDAMENTAL, MOMENTUM, NOISE, MAKER, LEVERAGED))
-F_THRESHOLD, F_TAKE, F_LIMIT, F_DOUBT, F_COMMIT = (
-    _F.column(c) for c in ("threshold", "take_prob", "position_limit", "doubt", "commitment"))
+F_THRESHOLD, F_TAKE, F_LIMIT, F_DOUBT, F_COMMIT, F_GROSS, F_REDEEM = (
+    _F.column(c) for c in ("threshold", "take_prob", "position_limit", "doubt", "commitment",
+                           "max_gross", "redemption"))
 MO_THRESHOLD, MO_SLOW, MO_LIMIT = (
     _MO.column(c) for c in ("threshold", "slow_weight", "position_limit"))
 NO_MARKET, NO_DISTANCE, NO_DIP, NO_DIP_BUY = (
     _NO.column(c) for c in ("market_prob", "limit_distance", "dip_threshold", "dip_propensity"))
 MM_HALF, MM_WIDEN, MM_LIMIT, MM_WITHDRAW = (
     _MM.column(c) for c in ("half_spread_bp", "widen", "inventory_limit", "withdraw_ratio"))
-LV_LIMIT, LV_SELL = (_LV.column(c) for c in ("leverage_limit", "sell_fraction"))
+LV_LIMIT, LV_SELL, LV_REDEEM = (_LV.column(c) for c in ("leverage_limit", "sell_fraction",
+                                                           "redemption"))
 # ABIDES's RMSC04 kinds (agents/population.py AbidesNoise ... AbidesMaker)
 A_NOISE, A_VALUE, A_MOMENTUM, A_MAKER = (
     int(Kind.ABIDES_NOISE), int(Kind.ABIDES_VALUE), int(Kind.ABIDES_MOMENTUM),
@@ -75,7 +77,8 @@ TP_QTY, TP_TIME, TP_STOCK, TP_TSIDE = (TAPE_DTYPE.names.index(c)
 
 # Mkt.cfg entries
 (C_FUNDAMENTAL, C_INFORMATIONAL, C_FIRE_SALE, C_LIQUIDITY, C_ACT_GAIN, C_ACT_MAX, C_H_PHI,
- C_H_SIGMA, C_FAST, C_SLOW, C_VAR, C_FLOW) = range(12)
+ C_H_SIGMA, C_FAST, C_SLOW, C_VAR, C_FLOW, C_ARB) = range(13)
+N_CFG = 13
 
 # statuses of run_ticks
 DONE, NEED_ROOM = 0, 1
@@ -97,6 +100,10 @@ class Investors(NamedTuple):
     order: np.ndarray  # int64[N] investors grouped by the stock they trade, basket traders last
     gstart: np.ndarray  # int64[S + 2] where each group starts in `order` (and the end)
     gw: np.ndarray  # float64[S + 1] work space: each group's activity-weighted rate this tick
+    capital: np.ndarray  # float64[N] cents: a value trader's or fund's own capital (equity) at
+    # the start, plus capital returned since (scenarios/day.py, at each open)
+    w0: np.ndarray  # float64[N] cents: cash plus holdings at the starting prices (P&L's zero)
+    fflow: np.ndarray  # float64[N] a passive fund's own flow, baskets per arrival (+ buy)
 
 
 class Mkt(NamedTuple):
@@ -111,7 +118,7 @@ class Mkt(NamedTuple):
     logp: np.ndarray  # float64[S] last mid log price
     prev_close: np.ndarray  # float64[S] ticks
     jump: np.ndarray  # float64[K, S] log-value jump of news k (what an unaware investor misses)
-    cfg: np.ndarray  # float64[12] switches and constants, C_* above
+    cfg: np.ndarray  # float64[N_CFG] switches and constants, C_* above
     flow: np.ndarray  # float64[S] fund flow pressure per stock (+ buy, - sell), shares per arrival
     rng: np.ndarray  # uint64[4] xoshiro256** state of decisions and arrivals
     vrng: np.ndarray  # uint64[4] xoshiro256** state of value news: a stream of its own, so that
@@ -243,20 +250,21 @@ def _clip_price(book, s, p):
 
 
 @njit(**LEAF)
-def _fundamental(book, inv, mk, i, s, t, call_phase, mid, b, a, pos, size):
+def _fundamental(book, inv, mk, i, s, t, call_phase, mid, b, a, pos, size, cap):
     """Value trader: trades toward its estimate of value when mispricing passes a threshold.
 
     Columns: threshold (fraction), take_prob (probability of taking liquidity), position_limit,
     doubt (a trader who has not heard the latest news and sees the price further than this
     fraction from its estimate suspects news it has missed and stays out), commitment (the limit
     grows by position_limit for each commitment of mispricing: bigger mispricings draw more
-    capital).
+    capital). `cap` (shares) bounds the limit: what its capital and risk limits allow
+    (`_arb_cap`).
     """
     par = inv.par
     rs = mk.rng
     v = np.exp(_view(inv, mk, i, s, t))
     thr = par[i, F_THRESHOLD]
-    lim = par[i, F_LIMIT] * (1.0 + abs(v / mid - 1.0) / par[i, F_COMMIT])
+    lim = min(cap, par[i, F_LIMIT] * (1.0 + abs(v / mid - 1.0) / par[i, F_COMMIT]))
     nk = mk.jump.shape[0]
     if not (nk > 0 and inv.hear[nk - 1, i] <= t) and abs(v - mid) > par[i, F_DOUBT] * mid:
         # withdraw its order: a cancel and nothing new (qty 0)
@@ -281,6 +289,28 @@ def _fundamental(book, inv, mk, i, s, t, call_phase, mid, b, a, pos, size):
             max(v * (1.0 + 0.5 * thr), mid + 1.5))
         return True, SELL, LIMIT, _clip_price(book, s, p), qty, motive, BID_SLOT
     return False, BUY, LIMIT, NONE, NONE, motive, BID_SLOT
+
+
+@njit(**LEAF)
+def _arb_cap(inv, mk, acc, i, s, mid, pos):
+    """Limits to arbitrage: the largest position (shares, either sign) value trader i may hold.
+
+    cap = max_gross * E * min(1, sd_ref / sd_now) / mid, with E = K + P + redemption * min(0, P):
+    K its own capital (cents), P its P&L since the start (cash and its one stock at mid, less
+    its starting wealth), so losses shrink what it may hold and its investors withdraw a part
+    of each loss on top (Shleifer & Vishny 1997); the volatility ratio is the risk limit that
+    shrinks positions as volatility rises (a value-at-risk budget; Gromb & Vayanos 2010,
+    Brunnermeier & Pedersen 2009). Unbounded with the arbitrage-limits channel off. A value
+    trader holds only its home stock, so its wealth is its cash and that stock.
+    """
+    if mk.cfg[C_ARB] <= 0:
+        return np.inf
+    pnl = float(acc.cash[inv.acct[i]]) + pos * mid - inv.w0[i]
+    eq = inv.capital[i] + pnl + inv.par[i, F_REDEEM] * min(0.0, pnl)
+    if eq <= 0.0:
+        return 0.0
+    risk = min(1.0, np.sqrt(mk.var_ref[s] / max(mk.var[s], 1e-300)))
+    return inv.par[i, F_GROSS] * eq * risk / mid
 
 
 @njit(**LEAF)
@@ -589,8 +619,15 @@ def _decide(ex, inv, mk, i, t, call_phase):
     pos = acc.shares[inv.acct[i], s]
     size = max(1, int(inv.par[i, P_SIZE] * (0.5 + uniform(mk.rng))))
     if k == FUNDAMENTAL:
-        go, side, kind, price, qty, motive, slot = _fundamental(
-            book, inv, mk, i, s, t, call_phase, mid, b, a, pos, size)
+        cap = _arb_cap(inv, mk, acc, i, s, mid, pos)
+        if abs(pos) > cap and not call_phase and (b > 0 if pos > 0 else a > 0):
+            # over its capital or risk limit: it must cut the position, whatever its view
+            go, side, kind, price, motive, slot = True, SELL if pos > 0 else BUY, MARKET, NONE, \
+                M_FORCED, BID_SLOT
+            qty = min(size, int(abs(pos) - cap) + 1)
+        else:
+            go, side, kind, price, qty, motive, slot = _fundamental(
+                book, inv, mk, i, s, t, call_phase, mid, b, a, pos, size, cap)
     elif k == MOMENTUM:
         go, side, kind, price, qty, motive, slot = _momentum(
             book, inv, mk, i, s, t, call_phase, mid, b, a, pos, size)
@@ -629,13 +666,16 @@ def _basket(ex, inv, mk, i, t, call_phase):
     ns = mk.logv.size
     lev = inv.kind[i] == LEVERAGED
     if lev:
-        # leverage_limit (exposure / equity), sell_fraction: of every holding, sold when over
+        # leverage_limit (exposure / equity), sell_fraction: of every holding, sold when over.
+        # Redemptions: its investors withdraw `redemption` of each dollar lost, so the equity
+        # the limit applies to is E - redemption * max(0, E0 - E) (E0: inv.capital, cents)
         equity = float(acc.cash[me])
         expo = 0.0
         for s in range(ns):
             px = np.exp(mk.logp[s])
             equity += acc.shares[me, s] * px
             expo += abs(acc.shares[me, s]) * px
+        equity -= inv.par[i, LV_REDEEM] * max(0.0, inv.capital[i] - equity)
         over = equity <= 0.0 or expo > inv.par[i, LV_LIMIT] * equity
         if not (over and mk.cfg[C_FIRE_SALE] > 0):
             return
@@ -645,14 +685,15 @@ def _basket(ex, inv, mk, i, t, call_phase):
             side = SELL
             motive = M_FORCED
         else:
-            # passive / sector ETF: size shares of value-weighted flow per arrival; the sign
-            # of the flow follows mk.flow (scenario) plus noise (baseline creations and
-            # redemptions)
+            # passive / sector ETF: f baskets of `size` cents per arrival, each stock by its
+            # value weight w (w * size cents of it: shares at its mid); the sign of the flow
+            # follows mk.flow (scenario shocks), the fund's own flow inv.fflow (investors
+            # chasing its returns) plus noise (baseline creations and redemptions)
             w = inv.basket[i, s]
             if w <= 0.0:
                 continue
-            f = mk.flow[s] + (uniform(mk.rng) - 0.5) * mk.cfg[C_FLOW]
-            q = int(abs(f) * w * inv.par[i, P_SIZE] + 0.5)
+            f = mk.flow[s] + inv.fflow[i] + (uniform(mk.rng) - 0.5) * mk.cfg[C_FLOW]
+            q = int(abs(f) * w * inv.par[i, P_SIZE] / np.exp(mk.logp[s]) + 0.5)
             side = BUY if f > 0 else SELL
             motive = M_FLOW
         if q > 0 and (X.best_ask(book, s) > 0 if side == BUY else X.best_bid(book, s) > 0):

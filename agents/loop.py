@@ -19,7 +19,8 @@ __all__ = ["Investors", "Mkt", "new_market_view", "run_ticks", "cohort_totals",
 def new_market_view(prices, intraday_sd, *, vol_of_vol: float, common_factor: float,
                     activity_gain: float, activity_max: float, vol_persistence_min: float,
                     fast_min: float, slow_min: float, var_min: float, flow_noise: float,
-                    informational: bool, fire_sale: bool, liquidity: bool, rng) -> Mkt:
+                    informational: bool, fire_sale: bool, liquidity: bool, rng,
+                    arbitrage_limits: bool = True) -> Mkt:
     """The loop's market view at the start: values at `prices` (dollars, per stock).
 
     Args:
@@ -33,10 +34,10 @@ def new_market_view(prices, intraday_sd, *, vol_of_vol: float, common_factor: fl
             variance average, minutes.
         flow_noise: baseline random creations/redemptions of passive funds (shares per arrival
             per unit of basket size).
-        informational, fire_sale, liquidity: channels on or off.
+        informational, fire_sale, liquidity, arbitrage_limits: channels on or off.
         rng: a numpy Generator; two xoshiro256** states are drawn from it (decisions, values).
     """
-    cfg = np.zeros(12)
+    cfg = np.zeros(_K.N_CFG)
     cfg[_K.C_FUNDAMENTAL] = 1.0
     cfg[_K.C_INFORMATIONAL] = 1.0 if informational else 0.0
     cfg[_K.C_FIRE_SALE] = 1.0 if fire_sale else 0.0
@@ -49,6 +50,7 @@ def new_market_view(prices, intraday_sd, *, vol_of_vol: float, common_factor: fl
     cfg[_K.C_SLOW] = 1.0 / (slow_min * 60.0)
     cfg[_K.C_VAR] = 1.0 / (var_min * 60.0)
     cfg[_K.C_FLOW] = flow_noise
+    cfg[_K.C_ARB] = 1.0 if arbitrage_limits else 0.0
     prices = np.asarray(prices, float)
     ns = prices.size
     # E[exp(2h)] = exp(2 sig_h^2): scale so that the mean variance is the target

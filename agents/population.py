@@ -30,17 +30,42 @@ __all__ = [
     "AbidesPopulation",
     "World",
     "build_investors",
+    "fund_baskets",
     "KIND_NAMES",
     "kind_code",
     "mute_trend_followers",
     "maker_rows",
     "set_maker_quotes",
+    "return_capital",
+    "basket_returns",
 ]
 
 def mute_trend_followers(inv) -> None:
     """Trend followers never trade (their threshold becomes infinite): the informational channel
     off means no trend following on top of the news."""
     inv.par[inv.kind == Kind.MOMENTUM, SCHEMAS[Kind.MOMENTUM].column("threshold")] = np.inf
+
+
+def return_capital(inv, cash_cents, shares, prices_cents, capital0, fraction: float) -> None:
+    """Value traders' capital at an open: `fraction` of what each has lost or seen withdrawn
+    since the start (its equity below `capital0`, cents) comes back, as new arbitrage capital
+    arrives (Duffie 2010). Equity as the kernel counts it: capital + cash + holdings at
+    `prices_cents` - starting wealth, and a loss's `redemption` withdrawn on top."""
+    rows = np.flatnonzero(inv.kind == Kind.FUNDAMENTAL)
+    if rows.size == 0:
+        return
+    pnl = cash_cents[rows] + shares[rows] @ np.asarray(prices_cents, float) - inv.w0[rows]
+    red = inv.par[rows, SCHEMAS[Kind.FUNDAMENTAL].column("redemption")]
+    eq = inv.capital[rows] + pnl + red * np.minimum(0.0, pnl)
+    inv.capital[rows] += fraction * np.maximum(0.0, capital0[rows] - eq)
+
+
+def basket_returns(inv, prices_cents, prev_cents) -> np.ndarray:
+    """Each passive fund's basket return (fraction) from `prev_cents` to `prices_cents`, with
+    its row in the investor arrays: (rows, returns)."""
+    rows = np.flatnonzero(inv.kind == Kind.PASSIVE)
+    r = np.asarray(prices_cents, float) / np.asarray(prev_cents, float) - 1.0
+    return rows, inv.basket[rows] @ r
 
 
 def maker_rows(inv) -> np.ndarray:
@@ -68,6 +93,28 @@ class Fundamental:
     is 10 bp with 15 bp of estimate noise: with 40 bp and 60 bp (a first guess) prices trailed
     value for tens of minutes and 1-minute returns were autocorrelated at 0.2 even at lag 20,
     which real prices are not (Cont 2001).
+
+    Limits to arbitrage (Shleifer & Vishny 1997; Gromb & Vayanos 2010): each trader's capital is
+    finite, so a stock's arbitrage capital is the sum over the traders who trade it and the
+    market's the sum over stocks. What a trader may hold (agents/_kernels.py `_arb_cap`) is
+    ``max_gross * (capital + P&L + redemption * min(0, P&L)) * min(1, sd_ref / sd_now) / price``:
+    losses and the withdrawals that follow them shrink it, so does a rise in volatility (a risk
+    budget), and a trader over it must cut its position at market, whatever its view. Nothing
+    resets overnight: capital lost on one day is missing at the next open, and returns only
+    with half-life ``capital_return_days`` (new arbitrage capital is slow to arrive: Duffie 2010;
+    Mitchell, Pedersen & Pulvino 2007), which is what lets forced selling's discount revert.
+
+    Sizing ``capital`` from pre-event facts: hedge funds hold roughly 3% of large US companies'
+    shares (an order of magnitude from 13F filings), and Nvidia traded about 0.9% of its shares
+    a day in January 2025 (220M of 24.49bn), so their holdings are about 3.3 days of its volume;
+    at the ~2.85x gross leverage prime brokers reported for January 2025, the capital behind
+    them is about 3.3 / 2.85 = 1.2 days of volume. The model trades about $1.1bn of Nvidia on
+    a normal day (its own 24 January, 7.6M shares at ~$144) with 345 value traders in it:
+    1.2 x $1.1bn / 345 is about $3.7M of capital each (one value per trader, for every stock).
+    ``max_gross`` 4: prime brokers' portfolio margin on diversified large-cap books allows
+    about 4-6x gross; 4 is the cautious end. ``redemption`` 0.5: an assumption (half of a loss
+    withdrawn on top), not fitted. ``capital_return_days`` 1: price pressure on NYSE liquidity
+    providers' inventories decays with a half-life of about a day (Hendershott & Menkveld 2014).
     """
 
     count: int = param(3000, 0, 200_000, doc="investors")
@@ -81,6 +128,16 @@ class Fundamental:
                          "has not heard the latest news suspects it and stays out")
     commitment: float = param(0.05, 1e-4, 10.0, doc="mispricing (fraction) per extra position "
                               "limit: bigger mispricings draw more capital")
+    capital: float = param(3.7e6, 0.0, 1e12, doc="own capital (equity) per value trader, "
+                           "dollars: it may hold at most max_gross times it, less its losses")
+    max_gross: float = param(4.0, 0.01, 100.0, doc="largest position / own capital at normal "
+                             "volatility (shrinks as 1 / the volatility ratio)")
+    redemption: float = param(0.5, 0.0, 10.0, doc="share of each dollar it loses that its "
+                              "investors withdraw on top (performance-based arbitrage)")
+    capital_returns: bool = param(True, doc="capital lost or withdrawn comes back over days "
+                                  "(else it is gone for good)")
+    capital_return_days: float = param(1.0, 0.01, 1000.0, doc="half-life of that return, "
+                                       "trading days")
 
 
 @dataclass(frozen=True)
@@ -139,33 +196,70 @@ class MarketMaker:
 
 @dataclass(frozen=True)
 class Leveraged:
-    """Multi-stock funds on margin: past the leverage limit they sell every holding pro rata.
+    """Crowded multi-stock funds: past their leverage limit they sell every holding pro rata.
 
-    By default they hold the AI supply chain (the stocks whose role sells AI compute or its
-    inputs), value-weighted: AI-themed long books, so one stock's fall forces sales of all the
-    others (overlapping portfolios). Hedge funds' gross leverage was near record highs in early
-    2025 (prime brokers reported about 2.8-2.9x); a limit of 3.2 leaves a cushion of a ~6% fall
-    of the basket.
+    Funds hold themes and past winners, not supply links (Greenwood & Thesmar 2011; Khandani &
+    Lo 2007; Daniel & Moskowitz 2016). The rule (``basket="crowded"``, from universe.csv alone):
+    funds alternate between an AI-theme book (every stock whose role sells AI compute or its
+    inputs, value-weighted) and a momentum book (the third of the universe with the highest
+    2024 return, value-weighted), so a power producer that supplies nobody in the network is
+    sold with Nvidia because the same funds own both. ``margin_share`` of the funds (the first
+    ones, both books alike) are hedge funds on margin at ``leverage``: gross leverage was near
+    record highs in early 2025 (prime brokers reported about 2.8-2.9x); a limit of 3.2 leaves a
+    cushion of a ~6% fall of the basket. The rest are long-only thematic funds 98% invested
+    (a 2% cash buffer) with a limit of 1, so only redemptions force them to sell. Either kind's
+    investors withdraw ``redemption`` of each dollar lost: the limit applies to
+    ``E - redemption * max(0, E0 - E)``. With the crowding channel off every fund holds the
+    whole universe value-weighted (``basket="all"``).
     """
 
     count: int = param(20, 0, 10_000, doc="funds")
     rate_per_min: float = param(1.0, 0.0, 60.0, doc="margin checks per fund per minute")
     equity: float = param(2e7, 0.0, 1e12, doc="starting equity per fund, dollars")
-    leverage: float = param(2.8, 1.0, 20.0, doc="starting gross exposure / equity")
-    leverage_limit: float = param(3.2, 1.0, 50.0, doc="exposure / equity that forces sales")
-    basket: str = param("ai", choices=("ai", "all"),
-                        doc="what they hold: the AI supply chain or every stock")
+    leverage: float = param(2.8, 1.0, 20.0, doc="starting gross exposure / equity (on margin)")
+    leverage_limit: float = param(3.2, 1.0, 50.0, doc="exposure / equity that forces sales "
+                                  "(on margin)")
+    margin_share: float = param(0.5, 0.0, 1.0, doc="share of the funds on margin (the rest "
+                                "long-only, 98% invested, limit 1)")
+    basket: str = param("crowded", choices=("crowded", "ai", "all"),
+                        doc="what they hold: themes and 2024 winners, the AI supply chain, or "
+                        "every stock")
+    winners_share: float = param(1 / 3, 0.01, 1.0, doc="share of the universe, by 2024 "
+                                 "return, in a momentum book")
     sell_fraction: float = param(0.05, 0.0, 1.0, doc="fraction of each holding sold per check")
+    redemption: float = param(0.25, 0.0, 10.0, doc="share of each dollar lost that investors "
+                              "withdraw (2x long Nvidia funds still took money in on the day: "
+                              "small)")
 
 
 @dataclass(frozen=True)
 class Passive:
-    """Passive and sector-ETF funds: flows that buy or sell all constituents at once."""
+    """Passive index and sector-ETF funds: flows that buy or sell every constituent by weight.
+
+    Fund flows (Ben-David, Franzoni & Moussawi 2018): ETF investors chase returns, so a fall
+    of a fund's basket brings outflows that sell every constituent by its weight, on the day
+    and the days after (flows follow past returns over days: Clifford, Fulkerson & Jordan 2014).
+    A fund's own flow, in baskets per arrival, is ``flow_per_return * (r_today + m)``, with
+    r_today its basket's return since the previous close and m the memory of earlier days'
+    returns, ``m <- 0.5 ** (1 / flow_days) * (m + r_yesterday)`` at each open
+    (scenarios/news.py). ``sector_share`` of the funds are semiconductor ETFs (chip designers,
+    IP, foundry, equipment, memory, value-weighted), the rest index funds (the whole universe):
+    SMH and SOXX held roughly $35-40bn at the end of 2024 against roughly $320bn in QQQ, so
+    about a tenth. ``flow_per_return`` 2.5: a 10% fall of its basket makes a fund's net outflow
+    as large as the typical size of its baseline random flows (0.25 baskets per arrival), an
+    assumption of scale, not fitted. ``flow_days`` 2: an assumption (flows fade over days).
+    """
 
     count: int = param(10, 0, 10_000, doc="funds")
     rate_per_min: float = param(1.0, 0.0, 60.0, doc="flow orders per fund per minute")
     notional: float = param(200_000.0, 0.0, 1e10, doc="dollars per flow order, whole basket")
     flow_noise: float = param(1.0, 0.0, 10.0, doc="baseline random creations/redemptions")
+    sector_share: float = param(0.1, 0.0, 1.0, doc="share of the funds that are semiconductor "
+                                "ETFs (the rest: index funds)")
+    flow_per_return: float = param(2.5, 0.0, 100.0, doc="net flow, baskets per arrival, per unit "
+                                   "of return of the fund's basket (outflows after falls)")
+    flow_days: float = param(2.0, 0.01, 1000.0, doc="half-life of flows after a move, trading "
+                             "days")
 
 
 @dataclass(frozen=True)
@@ -364,17 +458,47 @@ def _put_abides(ab, sl, counts, home, rate, par, weights, prices, ns, rng) -> No
         rate[lead] = c.rate_per_min / 60.0
 
 
+def fund_baskets(lv: Leveraged, market_value, ai_mask=None, returns=None) -> np.ndarray:
+    """Target weights [fund, stock] of the leveraged funds under `lv.basket`'s rule.
+
+    "crowded": funds alternate between the AI theme (`ai_mask`, value-weighted) and the
+    momentum book (the `winners_share` of stocks with the highest 2024 `returns`, at least
+    one, value-weighted); "ai": every fund the AI theme; "all": every fund the whole universe.
+    A missing mask or return falls back to the whole universe.
+    """
+    mv = np.asarray(market_value, float)
+
+    def weights(mask):
+        w = mv if mask is None else np.where(mask, mv, 0.0)
+        return w / w.sum() if w.sum() > 0 else mv / mv.sum()
+
+    books = {"all": [weights(None)], "ai": [weights(ai_mask)]}
+    if returns is None:
+        winners = None
+    else:
+        r = np.asarray(returns, float)
+        k = max(1, int(round(lv.winners_share * r.size)))
+        winners = np.zeros(r.size, bool)
+        winners[np.argsort(-r, kind="stable")[:k]] = True
+    books["crowded"] = [weights(ai_mask), weights(winners)]
+    book = books[lv.basket]
+    return np.array([book[j % len(book)] for j in range(lv.count)]).reshape(lv.count, mv.size)
+
+
 def build_investors(pop: Population, prices, market_value, rng, n_news: int = 0,
-                    basket_mask=None, ai_mask=None) -> World:
+                    basket_mask=None, ai_mask=None, returns=None, sector_mask=None) -> World:
     """Investor arrays for `pop` over stocks with `prices` (dollars) and `market_value` (any unit).
 
     Single-stock traders are spread over stocks in proportion to the square root of market value
     (bigger stocks draw more traders, less than proportionally). Starting positions: value,
     momentum and noise traders hold a random long position of their home stock; market makers
-    start flat; leveraged funds hold their value-weighted basket (`ai_mask`: the AI supply chain)
-    at their starting leverage with the difference borrowed (negative cash); passive funds hold
-    the basket unlevered. Every account starts with ample cash, so what trading conserves is
-    fixed here.
+    start flat; leveraged funds hold their baskets (`fund_baskets`: `ai_mask` the AI supply
+    chain, `returns` the 2024 returns), those on margin at their starting leverage with the
+    difference borrowed (negative cash), the others 98% invested; passive funds hold their
+    basket unlevered (`sector_share` of them the `sector_mask` stocks, the rest `basket_mask`,
+    both value-weighted). Every account but the funds' starts with ample cash, so what trading
+    conserves is fixed here; value traders' own capital is `Fundamental.capital`, the rest is a
+    credit line their risk limits never let them use.
     """
     prices = np.asarray(prices, float)
     ns = prices.size
@@ -384,7 +508,8 @@ def build_investors(pop: Population, prices, market_value, rng, n_news: int = 0,
         return w / w.sum() if w.sum() > 0 else mv / mv.sum()
 
     basket = weights(basket_mask)
-    lev_basket = weights(ai_mask if pop.leveraged.basket == "ai" else basket_mask)
+    sector_basket = weights(sector_mask)
+    lev_baskets = fund_baskets(pop.leveraged, mv, ai_mask, returns)
     f, mo, no, mm, lv, pa = (pop.fundamental, pop.momentum, pop.noise, pop.market_maker,
                              pop.leveraged, pop.passive)
     K = Kind
@@ -421,7 +546,8 @@ def build_investors(pop: Population, prices, market_value, rng, n_news: int = 0,
 
     size = shares_of(f.notional)[sl[K.FUNDAMENTAL]]
     put(K.FUNDAMENTAL, size=size, threshold=f.threshold, take_prob=f.take_prob,
-        position_limit=f.position_limit * size, doubt=f.doubt, commitment=f.commitment)
+        position_limit=f.position_limit * size, doubt=f.doubt, commitment=f.commitment,
+        max_gross=f.max_gross, redemption=f.redemption)
     bias[sl[K.FUNDAMENTAL]] = (rng.normal(0.0, f.bias_sd, counts[K.FUNDAMENTAL])
                                if counts[K.FUNDAMENTAL] else 0.0)
     size = shares_of(mo.notional)[sl[K.MOMENTUM]]
@@ -433,14 +559,19 @@ def build_investors(pop: Population, prices, market_value, rng, n_news: int = 0,
     size = shares_of(mm.notional)[sl[K.MARKET_MAKER]]
     put(K.MARKET_MAKER, size=size, half_spread_bp=mm.half_spread_bp, widen=mm.widen,
         inventory_limit=mm.inventory_limit * size, withdraw_ratio=mm.withdraw_ratio)
-    put(K.LEVERAGED, leverage_limit=lv.leverage_limit, sell_fraction=lv.sell_fraction)
-    put(K.PASSIVE, size=pa.notional / np.maximum(1.0, prices @ basket) if ns else 0.0)
+    n_margin = int(round(lv.margin_share * lv.count))
+    on_margin = np.arange(lv.count) < n_margin
+    put(K.LEVERAGED, leverage_limit=np.where(on_margin, lv.leverage_limit, 1.0),
+        sell_fraction=lv.sell_fraction, redemption=lv.redemption)
+    n_sector = int(round(pa.sector_share * pa.count))
+    pas_baskets = np.where((np.arange(pa.count) < n_sector)[:, None], sector_basket, basket)
+    put(K.PASSIVE, size=pa.notional * 100.0)  # cents per basket: each stock w * size of it
 
     _put_abides(ab, sl, counts, home, rate, par, weights, prices, ns, rng)
 
     bask = np.zeros((n, ns))
-    bask[sl[K.LEVERAGED]] = lev_basket
-    bask[sl[K.PASSIVE]] = basket
+    bask[sl[K.LEVERAGED]] = lev_baskets
+    bask[sl[K.PASSIVE]] = pas_baskets
 
     # endowments (cash in cents, shares)
     shares = np.zeros((n, ns), np.int64)
@@ -452,12 +583,15 @@ def build_investors(pop: Population, prices, market_value, rng, n_news: int = 0,
                    else 20 * par[idx, SCHEMAS[k].column("size")])
             shares[idx, home[idx]] = np.round(rng.uniform(0.2, 0.6, idx.size) * lim).astype(
                 np.int64)
-    for j in range(start[K.LEVERAGED], start[K.LEVERAGED + 1]):
-        hold = lv.equity * lv.leverage * lev_basket / prices
+    capital = np.zeros(n)  # cents
+    capital[sl[K.FUNDAMENTAL]] = f.capital * 100.0
+    for q, j in enumerate(range(start[K.LEVERAGED], start[K.LEVERAGED + 1])):
+        hold = lv.equity * (lv.leverage if on_margin[q] else 0.98) * lev_baskets[q] / prices
         shares[j] = np.round(hold).astype(np.int64)
         cash[j] = int(round((lv.equity - (shares[j] * prices).sum()) * 100))
-    for j in range(start[K.PASSIVE], start[K.PASSIVE + 1]):
-        shares[j] = np.round(50 * pa.notional * basket / prices).astype(np.int64)
+        capital[j] = lv.equity * 100.0
+    for q, j in enumerate(range(start[K.PASSIVE], start[K.PASSIVE + 1])):
+        shares[j] = np.round(50 * pa.notional * pas_baskets[q] / prices).astype(np.int64)
 
     # investors grouped by the stock they trade, basket traders last: the compiled loop draws a
     # group by its activity-weighted rate, then an investor within it by rate
@@ -471,5 +605,6 @@ def build_investors(pop: Population, prices, market_value, rng, n_news: int = 0,
         cum=np.cumsum(rate[order]), par=par, bias=bias, anchor=np.full(n, np.nan),
         oid=np.full((n, 2), -1, np.int64),
         basket=bask, hear=np.zeros((n_news, n)), order=order, gstart=gstart, gw=np.zeros(ns + 1),
+        capital=capital, w0=cash + shares @ (prices * 100.0), fflow=np.zeros(n),
     )
     return World(inv, cash, shares, dict(zip(KIND_NAMES, counts, strict=True)))

@@ -21,7 +21,7 @@ __all__ = ["Kind", "Motive", "MOTIVE_NAMES", "N_MOTIVES", "KindSchema", "KindReg
            "SCHEMAS", "REGISTRY", "KIND_NAMES", "kind_code", "N_PAR"]
 
 #: columns in `Investors.par`: every kind's row has this many (unused ones are 0)
-N_PAR = 6
+N_PAR = 8
 #: motives on the tape, NONE included (the last axis but one of `motive_volume`)
 N_MOTIVES = len(Motive)
 
@@ -114,13 +114,15 @@ class KindRegistry:
 #: the built-in kinds' parameter columns (agents/population.py fills them, the kernels read them)
 SCHEMAS = (
     KindSchema(Kind.FUNDAMENTAL, "fundamental",
-               ("size", "threshold", "take_prob", "position_limit", "doubt", "commitment")),
+               ("size", "threshold", "take_prob", "position_limit", "doubt", "commitment",
+                "max_gross", "redemption")),
     KindSchema(Kind.MOMENTUM, "momentum", ("size", "threshold", "slow_weight", "position_limit")),
     KindSchema(Kind.NOISE, "noise",
                ("size", "market_prob", "limit_distance", "dip_threshold", "dip_propensity")),
     KindSchema(Kind.MARKET_MAKER, "market_maker",
                ("size", "half_spread_bp", "widen", "inventory_limit", "withdraw_ratio")),
-    KindSchema(Kind.LEVERAGED, "leveraged", ("size", "leverage_limit", "sell_fraction")),
+    KindSchema(Kind.LEVERAGED, "leveraged",
+               ("size", "leverage_limit", "sell_fraction", "redemption")),
     KindSchema(Kind.PASSIVE, "passive", ("size",)),
     # ABIDES's RMSC04 kinds (agents/population.py AbidesNoise ...): size is a scale of RMSC04's
     # order-size model (1 = the model), for a maker its minimum order size (0 on the rows of its

@@ -1,12 +1,13 @@
 """Counterfactual channels: how much of each stock's shock-day move each channel accounts for.
 
 The scenario runs with every contagion channel on, then once with each channel off
-(fundamental, informational, fire sale, liquidity), and once with no shock at all, over the same
-seeds, only as far as the shock day. A channel's share of a stock's move is the mean, over seeds,
-of ``move(all on) - move(channel off)``; "no shock" gives the part of the move that is ordinary
-market noise. What no single channel accounts for is "direct": the shock's own hit on the firms
-it is about (Nvidia's lost demand reaches Nvidia without any contagion) plus the channels'
-interactions, so that ``move = no shock + channels + direct``.
+(fundamental, informational, fire sale, liquidity, and the crash mechanisms: limits to
+arbitrage, crowding, fund flows), and once with no shock at all, over the same seeds, as far as
+the day after the shock day (where the scenario has one). A channel's share of a stock's move
+is the mean, over seeds, of ``move(all on) - move(channel off)``; "no shock" gives the part of
+the move that is ordinary market noise. What no single channel accounts for is "direct": the
+shock's own hit on the firms it is about (Nvidia's lost demand reaches Nvidia without any
+contagion) plus the channels' interactions, so that ``move = no shock + channels + direct``.
 
 Each run's result is saved as it finishes (``runs/<config>-seed<N>.json`` under the output
 directory, keyed by a hash of its scenario), so an interrupted attribution resumes where it
@@ -15,6 +16,9 @@ stopped.
 The same split of the day's low against the previous close is under ``"trough"``: channels that
 work through order flow (fire sales, liquidity, trend following) often deepen the day's trough
 more than they move its close, because value traders pull prices back toward value by then.
+The split of the next day's close-to-close return is under ``"next_day"``: a channel that
+pushed prices past value on the shock day (forced selling, scarce arbitrage capital) shows there
+with the opposite sign, as the pressure reverts.
 """
 
 from __future__ import annotations
@@ -29,9 +33,13 @@ import numpy as np
 
 from agents.params import to_dict
 
-__all__ = ["CHANNELS", "attribute", "format_table", "shock_day", "configurations"]
+__all__ = ["CHANNELS", "MEASURES", "attribute", "format_table", "shock_day", "configurations"]
 
-CHANNELS = ("fundamental", "informational", "fire_sale", "liquidity")
+CHANNELS = ("fundamental", "informational", "fire_sale", "liquidity", "arbitrage_limits",
+            "crowding", "fund_flows")
+#: the measures split: the shock day's close, its low, the next day's close (each against the
+#: close before it)
+MEASURES = ("close", "trough", "next_day")
 
 
 def shock_day(scenario) -> int:
@@ -44,9 +52,10 @@ def shock_day(scenario) -> int:
 
 
 def configurations(scenario) -> dict[str, object]:
-    """name -> scenario: all channels on, each off in turn, and no shock; run to the shock day."""
+    """name -> scenario: all channels on, each off in turn, and no shock; run to the day after
+    the shock day (to the shock day if the scenario ends there)."""
     day = shock_day(scenario)
-    base = dataclasses.replace(scenario, days=day + 1)
+    base = dataclasses.replace(scenario, days=min(scenario.days, day + 2))
     out = {"all": base}
     for ch in CHANNELS:
         out[f"no_{ch}"] = dataclasses.replace(
@@ -61,21 +70,22 @@ def _key(scenario, seed) -> str:
 
 
 def _one(args):
-    name, scenario, seed, path = args
+    name, scenario, seed, path, day = args
     from scenarios.run import run
 
     res = run(scenario, seed)
-    day = scenario.days - 1
-    r = res.close_returns()[day]
+    rets = res.close_returns()
+    r = rets[day]
     prev = res.daily[day - 1, :, 3] if day > 0 else res.prev_close
     low = res.daily[day, :, 2] / prev - 1.0
+    nxt = rets[day + 1] if day + 1 < scenario.days else np.full(r.size, np.nan)
     doc = {"key": _key(scenario, seed), "config": name, "seed": seed,
            "tickers": list(res.tickers), "move": [float(x) for x in r],
-           "low": [float(x) for x in low]}
+           "low": [float(x) for x in low], "next": [float(x) for x in nxt]}
     tmp = Path(str(path) + ".tmp")
     tmp.write_text(json.dumps(doc) + "\n")
     tmp.replace(path)
-    return name, seed, np.array([r, low])
+    return name, seed, np.array([r, low, nxt])
 
 
 def attribute(scenario, seeds, out: Path, workers: int = 2, progress: bool = False) -> dict:
@@ -84,6 +94,7 @@ def attribute(scenario, seeds, out: Path, workers: int = 2, progress: bool = Fal
     runs = out / "runs"
     runs.mkdir(parents=True, exist_ok=True)
     configs = configurations(scenario)
+    day = shock_day(scenario)
     moves: dict[str, list] = {k: [] for k in configs}
     todo = []
     for name, sc in configs.items():
@@ -92,12 +103,12 @@ def attribute(scenario, seeds, out: Path, workers: int = 2, progress: bool = Fal
             if p.exists():
                 try:
                     doc = json.loads(p.read_text())
-                    if doc.get("key") == _key(sc, seed) and "low" in doc:
-                        moves[name].append(np.array([doc["move"], doc["low"]]))
+                    if doc.get("key") == _key(sc, seed) and "next" in doc:
+                        moves[name].append(np.array([doc["move"], doc["low"], doc["next"]]))
                         continue
                 except (OSError, ValueError):
                     pass
-            todo.append((name, sc, seed, p))
+            todo.append((name, sc, seed, p, day))
     bar = None
     if progress and todo:
         from tqdm import tqdm
@@ -119,42 +130,57 @@ def attribute(scenario, seeds, out: Path, workers: int = 2, progress: bool = Fal
     if bar:
         bar.close()
     tickers = list(scenario.tickers)
-    mean = {k: np.mean(v, axis=0) for k, v in moves.items()}  # [close, low] x stock
+    mean = {k: np.mean(v, axis=0) for k, v in moves.items()}  # [close, low, next] x stock
 
     def parts(m: int) -> dict:
-        """Split measure m (0: close-to-close, 1: low against the previous close)."""
+        """Split measure m (0: close-to-close, 1: low against the previous close, 2: the next
+        day's close-to-close)."""
         contrib = {ch: mean["all"][m] - mean[f"no_{ch}"][m] for ch in CHANNELS}
         direct = mean["all"][m] - mean["no_shock"][m] - sum(contrib.values())
 
-        def pct(a):
-            return {t: 100 * float(a[j]) for j, t in enumerate(tickers)}
+        def pct(a):  # None where there is no next day
+            return {t: None if np.isnan(a[j]) else 100 * float(a[j])
+                    for j, t in enumerate(tickers)}
 
         return {"move_pct": pct(mean["all"][m]), "no_shock_pct": pct(mean["no_shock"][m]),
                 "channels_pct": {ch: pct(contrib[ch]) for ch in CHANNELS},
                 "direct_pct": pct(direct),
                 "moves_by_config_pct": {k: pct(mean[k][m]) for k in mean}}
 
-    day = shock_day(scenario)
     from scenarios.calendar import trading_dates
 
-    return {
+    dates = trading_dates(scenario.start_date, min(scenario.days, day + 2))
+    out = {
         "scenario": scenario.name,
         "shock_day": day,
-        "date": trading_dates(scenario.start_date, day + 1)[-1],
+        "date": dates[day],
+        "next_date": dates[day + 1] if day + 1 < len(dates) else None,
         "seeds": list(seeds),
         "tickers": tickers,
         **parts(0),
         "trough": parts(1),
     }
+    if out["next_date"] is not None:
+        out["next_day"] = parts(2)
+    return out
 
 
-def format_table(res: dict) -> str:
-    """The attribution as a text table (percentage points of the shock day's return)."""
-    cols = ("move", "no shock", *CHANNELS, "direct")
+#: column heads of the text table (12 characters at most)
+_HEADS = {"fundamental": "fundamental", "informational": "informationl", "fire_sale": "fire sale",
+          "liquidity": "liquidity", "arbitrage_limits": "arb. limits", "crowding": "crowding",
+          "fund_flows": "fund flows"}
+
+
+def format_table(res: dict, measure: str = "close") -> str:
+    """The attribution as a text table (percentage points): `measure` is "close" (the shock
+    day's return), "trough" (its low against the previous close) or "next_day"."""
+    split = res if measure == "close" else res[measure]
+    chans = [c for c in CHANNELS if c in split["channels_pct"]]
+    cols = ("move", "no shock", *(_HEADS[c] for c in chans), "direct")
     head = f"{'':<6}" + "".join(f"{c[:12]:>13}" for c in cols)
     rows = [head]
     for t in res["tickers"]:
-        vals = [res["move_pct"][t], res["no_shock_pct"][t],
-                *(res["channels_pct"][ch][t] for ch in CHANNELS), res["direct_pct"][t]]
+        vals = [split["move_pct"][t], split["no_shock_pct"][t],
+                *(split["channels_pct"][ch][t] for ch in chans), split["direct_pct"][t]]
         rows.append(f"{t:<6}" + "".join(f"{v:>+13.2f}" for v in vals))
     return "\n".join(rows)

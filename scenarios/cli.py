@@ -290,6 +290,11 @@ def cmd_attribute(args) -> int:
     print(f"\n{res['date']} (day {res['shock_day']}): close-to-close move and its parts, "
           "percentage points, mean over seeds")
     print(format_table(res))
+    print(f"\n{res['date']}: the day's low against the previous close, and its parts")
+    print(format_table(res, "trough"))
+    if res.get("next_date"):
+        print(f"\n{res['next_date']} (the day after): close-to-close move and its parts")
+        print(format_table(res, "next_day"))
     from viz.attribution import plot_attribution
 
     with staged(out, keep=("runs",)) as tmp:  # complete or absent; the run cache carries over
@@ -321,6 +326,32 @@ def cmd_calibrate(args) -> int:
                         strict_json({"seeds": seeds, "per_seed": stats, "verdicts": v}))
         print(f"wrote {args.out / 'calibration.json'}")
     return 0 if all(r["pass"] for r in v.values()) else 1
+
+
+def cmd_predict(args) -> int:
+    """Median moves over seeds of every stock and day from the shock day on: predictions."""
+    from scenarios.predict import format_predictions, predict
+
+    sc = _scenario_with(args.scenario, None, None, args.set or [])
+    if not sc.shocks:
+        raise UsageError(f"scenario: {sc.name!r} has no shock to predict from; pick one of the "
+                         "scenarios with shocks (selloff scenarios)")
+    from scenarios.outputs import PREDICTION_FILES, atomic_text, staged, strict_json
+
+    seed0 = sc.seed if args.seed is None else args.seed
+    seeds = _seeds(seed0, args.seeds)
+    if args.out:
+        _check_out(args.out, PREDICTION_FILES)
+    print(f"selloff predict: {sc.name}, seeds {seeds[0]}..{seeds[-1]}: median close-to-close "
+          "return per stock and day, percent (* = calibrated; every other cell is a "
+          "prediction, not a fit)")
+    res = predict(sc, seeds, workers=args.workers)
+    print(format_predictions(res))
+    if args.out:
+        with staged(args.out) as tmp:
+            atomic_text(tmp / "predictions.json", strict_json(res))
+        print(f"wrote {args.out / 'predictions.json'}")
+    return 0
 
 
 def _kv(flag: str, text: str) -> tuple[str, str]:
@@ -668,6 +699,20 @@ def build_parser() -> argparse.ArgumentParser:
                    help="processes (default 2)")
     c.add_argument("--out", type=_out_dir, default=None, help="also write calibration.json here")
     c.set_defaults(func=cmd_calibrate)
+
+    pr = sub.add_parser("predict", help="median moves over seeds of every stock and day from "
+                                        "the shock day on (predictions, not fits)")
+    pr.add_argument("scenario", type=scenario_arg, metavar="SCENARIO")
+    pr.add_argument("--seeds", type=_positive_int("--seeds", 1, 1000), default=20,
+                    help="number of seeds (default 20)")
+    pr.add_argument("--seed", type=_positive_int("--seed", 0, 2**63 - 1), default=None,
+                    help="first seed (default: the scenario's)")
+    pr.add_argument("--set", action="append", default=[], metavar="PATH=VALUE",
+                    help="override a scenario field by its dotted path")
+    pr.add_argument("--workers", type=_positive_int("--workers", 1, 64), default=2,
+                    help="processes (default 2)")
+    pr.add_argument("--out", type=_out_dir, default=None, help="also write predictions.json here")
+    pr.set_defaults(func=cmd_predict)
 
     b = sub.add_parser("batch", help="run a design of parameter points times seeds into one "
                                      "Parquet dataset (resumable)")

@@ -10,6 +10,7 @@ import gc
 import numpy as np
 
 from agents.loop import run_ticks
+from agents.population import basket_returns, return_capital
 from market import SESSION_SECONDS
 
 __all__ = ["TradingDay", "MINUTES"]
@@ -24,6 +25,35 @@ class TradingDay:
         run_ticks(self.exchange, self.inv, self.mk, t0, n_ticks, call_phase=call_phase,
                   clock_moves=clock_moves, counts=self.counts)
 
+    # -- state across days ---------------------------------------------------------------------
+    # Nothing about capital or positions resets overnight: accounts (cash, shares, the funds'
+    # debt), value traders' capital and losses, the volatility and trend averages and the news
+    # rows all carry into the next day; only resting orders expire at the close. At each open
+    # lost arbitrage capital partly returns and fund flows roll their memory of past returns.
+
+    def _return_capital(self, close_cents):
+        """Value traders get back part of the capital they lost (half-life in trading days)."""
+        f = self.spec.population.fundamental
+        if not (f.capital_returns and self.spec.channels.arbitrage_limits):
+            return
+        ex = self.exchange
+        return_capital(self.inv, ex.cash, ex.shares, close_cents, self.capital0,
+                       1.0 - 0.5 ** (1.0 / f.capital_return_days))
+
+    def _roll_flows(self, close_cents):
+        """At an open: the memory of past basket returns decays and takes in yesterday's."""
+        _, r = basket_returns(self.inv, close_cents, self.mk.prev_close)
+        decay = 0.5 ** (1.0 / self.spec.population.passive.flow_days)
+        self.flow_memory = decay * (self.flow_memory + r)
+
+    def _fund_flows(self):
+        """Passive funds' own flows this minute: investors chase the basket's return."""
+        if not self.spec.channels.fund_flows:
+            return
+        rows, r = basket_returns(self.inv, self.exchange.last_prices(), self.mk.prev_close)
+        self.inv.fflow[rows] = self.spec.population.passive.flow_per_return * (
+            r + self.flow_memory)
+
     # -- shocks ----------------------------------------------------------------------------------
 
     def _open_day(self):
@@ -35,6 +65,9 @@ class TradingDay:
             e = self.value_rng.standard_normal(len(self.tickers))
             b = self.spec.dynamics.common_factor
             self.mk.logv[:] += self.overnight_sd * (z + np.sqrt(1 - b * b) * e)
+        if self.day > 0:
+            self._return_capital(ex.prev_close)
+            self._roll_flows(ex.prev_close)
         self.mk.prev_close[:] = ex.prev_close
         self._fire(-1)
         t0 = self.day * SESSION_SECONDS
@@ -70,6 +103,7 @@ class TradingDay:
         self._fire(self.minute)
         self._apply_jevons(t0)
         self._attend(t0)
+        self._fund_flows()
         call_s = self.spec.rules.closing_call_s if self.spec.rules.auctions else 0
         if self.minute == MINUTES - 1 and call_s:
             cont = 60 - min(60, call_s)

@@ -33,6 +33,8 @@ class NewsEffects:
         self.mm_rows = maker_rows(self.inv)
         self.mm_par0 = self.inv.par[self.mm_rows].copy()
         self._withdrawals = []  # (token, (size factor, spread factor)) in force
+        self.capital0 = self.inv.capital.copy()  # cents: value traders' capital at the start
+        self.flow_memory = np.zeros(int((self.inv.kind == kind_code("passive")).sum()))
 
     def _fire(self, minute):
         """Fire the shocks scheduled for this minute of today; end timed effects that are over."""

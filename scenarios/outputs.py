@@ -21,13 +21,15 @@ from pathlib import Path
 import numpy as np
 
 __all__ = ["OutputError", "check_out", "staged", "strict_json", "atomic_text", "RUN_FILES",
-           "FACTS_FILES", "ATTRIBUTION_FILES", "CALIBRATION_FILES", "DEMO_FILES"]
+           "FACTS_FILES", "ATTRIBUTION_FILES", "CALIBRATION_FILES", "PREDICTION_FILES",
+           "DEMO_FILES"]
 
 #: what each command's folder holds; a folder holding anything else is never replaced
 RUN_FILES = ("summary.json", "bars.parquet", "events.json", "price_paths.png")
 FACTS_FILES = ("facts.json", "facts.png")
 ATTRIBUTION_FILES = ("attribution.json", "attribution.png", "runs")
 CALIBRATION_FILES = ("calibration.json",)
+PREDICTION_FILES = ("predictions.json",)
 DEMO_FILES = ("demo.json", "demo.png")
 
 

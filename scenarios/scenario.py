@@ -37,6 +37,12 @@ class Channels:
     informational: bool = param(True, doc="news spreads over the investor network (else at once)")
     fire_sale: bool = param(True, doc="leveraged funds sell everything past their limit")
     liquidity: bool = param(True, doc="market makers withdraw under volatility and inventory")
+    arbitrage_limits: bool = param(True, doc="value traders' capital and risk limits are finite "
+                                   "(else unlimited)")
+    crowding: bool = param(True, doc="funds hold themes and 2024 winners (else the whole "
+                           "market)")
+    fund_flows: bool = param(True, doc="ETF and index investors chase returns: outflows after "
+                             "falls")
 
 
 @dataclass(frozen=True)

@@ -6,6 +6,8 @@ value and news streams); `add_firms` the firms; `add_agents` the Mesa views on i
 firms (a Mesa model only); `shock_schedule` orders the scenario's shocks by (day, minute).
 """
 
+import dataclasses
+
 import numpy as np
 
 from agents.firms import make_firm
@@ -15,7 +17,10 @@ from agents.population import build_investors, mute_trend_followers
 from agents.universe import SELLER_ROLES, load_edges, load_universe
 from market import SESSION_SECONDS, Exchange, MarketRules
 
-__all__ = ["build_world", "add_firms", "add_agents", "shock_schedule"]
+__all__ = ["build_world", "add_firms", "add_agents", "shock_schedule", "SECTOR_ROLES"]
+
+#: what a semiconductor ETF holds (SMH / SOXX-like): chips and the chain that makes them
+SECTOR_ROLES = ("chip_designer", "ip_licensor", "foundry", "equipment", "memory")
 
 
 def build_world(m, spec) -> None:
@@ -42,7 +47,13 @@ def build_world(m, spec) -> None:
         pool_capacity=1 << 16, tape_capacity=1 << 18,
     )
     ai = np.array([r in SELLER_ROLES for r in m.roles])
-    world = build_investors(scenario.population, m.prices0, mv, m.rng, ai_mask=ai)
+    pop = scenario.population
+    if not scenario.channels.crowding:  # no themes, no winners: every fund holds the market
+        pop = dataclasses.replace(pop, leveraged=dataclasses.replace(pop.leveraged,
+                                                                     basket="all"))
+    world = build_investors(pop, m.prices0, mv, m.rng, ai_mask=ai,
+                            returns=np.asarray(uni.return_2024_pct)[idx],
+                            sector_mask=np.array([r in SECTOR_ROLES for r in m.roles]))
     m.inv = world.inv
     m.kinds_count = world.kinds_count
     ex = m.exchange
@@ -60,7 +71,7 @@ def build_world(m, spec) -> None:
         vol_persistence_min=d.vol_persistence_min, fast_min=d.fast_min, slow_min=d.slow_min,
         var_min=d.var_min, flow_noise=scenario.population.passive.flow_noise,
         informational=ch.informational, fire_sale=ch.fire_sale, liquidity=ch.liquidity,
-        rng=m.rng)
+        rng=m.rng, arbitrage_limits=ch.arbitrage_limits)
     m.overnight_sd = vol / np.sqrt(252) * np.sqrt(d.overnight_share)
     # streams of their own (drawn from the model's generator): overnight value news, and who
     # hears news when; so that counterfactual runs share value paths (common random numbers)

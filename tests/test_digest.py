@@ -3,7 +3,10 @@
 The digests below were first recorded by running the code as it stood before the structural
 refactor of issue 9 (commit f3c17d1), with `record()` at the bottom of this file. A commit that
 changes them must say what changed and why. Changed since: issue 12's market makers quote around
-a centre that follows public value, one tick wide in large caps (new draws, new bars).
+a centre that follows public value, one tick wide in large caps (new draws, new bars); issue 12's
+crash mechanisms (value traders' finite capital and risk limits, crowded fund baskets with
+redemptions, return-chasing fund flows, passive flows value-weighted in dollars) change every
+run's draws and trades.
 
 What is digested, per run of `selloff run NAME --seed S [--days D] --no-plot`:
 - the bytes of summary.json and events.json;
@@ -24,31 +27,31 @@ import pytest
 
 from scenarios.cli import main
 
-# (scenario, seed, days or None for the scenario's own) -> digests (see the docstring)
+# (scenario, seed, days or None for the scenario's own) -> digests (see the module docstring)
 DIGESTS = {
     ("deepseek", 12, 2): {
-        "summary.json": "520af39191d323290de9685b141f06572cd19ec1be58922792fd314ceb79a4c3",
+        "summary.json": "acab49ba96c57f881e0abe846f2ead9466338245a049edbb5c1c22b93fc466d5",
         "events.json": "716e9bdfde92e27da14a78cde6a4d54e0facfdb8d99f7b478c3b211a31f4d915",
-        "bars": "186800be442b5803c95538e4f418b16630dabfb248caa2475b3a3f7f7a9b6485",
-        "stdout": "76ab12980754b55dd31da925dc0e5e6e37f9e63df4217a9cda6bed745227dac7",
+        "bars": "90574028b078cdc08d67181437139a8bffe0ef6907180d3d5f8ba3b3b028a100",
+        "stdout": "6eb6bd38657d590bbfde881cc7a66e02a8a344db9597f0c75b9c089b98d1d39e",
     },
     ("baseline", 0, 1): {
-        "summary.json": "d2f050c42116bd861fed2c7915655c7d74a84dcf5b8b9995dfdb38b4b79cbb53",
+        "summary.json": "1b8bdf5529d415fa3787dbca2e61fa9cc2f3602d12c9663ebac8d50ba93d6e02",
         "events.json": "9957dfb7276a9f6d0798250eb6a69c8a8a8749b9df70bf0786f13e8d9439aa2b",
-        "bars": "e5ad474626e84325c5b5866d201977459c2149cd1439c34bdb1e488d3bd89cb4",
-        "stdout": "22736e47b23c17859332d68c8ccc7d9e804b98416b0a7b545a8415c62289ca1f",
+        "bars": "9ab5975802956d21eca88ac6a1129fc85736f6990cbb6c1d1260493616ea94f0",
+        "stdout": "aedfad9fd7b4587aa51d1b5d4bcaf715a57333aed0ab6e4dc4766c94969bdb06",
     },
     ("deepseek", 12, None): {
-        "summary.json": "658be496a88b3358ccc09561e99f51578ee1d2ba26ab27c72bbe5c5f37b65afa",
+        "summary.json": "ef7dfd647d3ca2365a9ebb9dd204be8f7747182b53c0b1ce69b7538136609569",
         "events.json": "e8222e99fc3d6d690453baf63269b75ed0c5640d7a522d8b615c4f894bf02382",
-        "bars": "fb28065aa371948ac4d56bbd8a29d3a6fd55788aa08bdc837e80798a66b4a99b",
-        "stdout": "aa9482ada093af7b2de4bc3a43c73689e8694104ca3515e45362d70aca6364d3",
+        "bars": "21861a05b1ae6098d0df481e16b5e26fc5501751003fafe2718a9e0119b15f6b",
+        "stdout": "6cc609cb76a34024895ea192a288d61fb8dd5e753b2a7d411dea2b1244ee66fc",
     },
     ("baseline", 0, None): {
-        "summary.json": "65550479d9bff3ec004671e3f93fd22c3d8c14557fa7c26dec755bdf62b6c0b5",
+        "summary.json": "9a2e869e2b3fcc705735a6df50cb37fb36557af0816112c36e66356841d93047",
         "events.json": "9957dfb7276a9f6d0798250eb6a69c8a8a8749b9df70bf0786f13e8d9439aa2b",
-        "bars": "e27bffc6402d5147ec93593ad428345b3d2dc1f6d74f3e78f09b941442841fdf",
-        "stdout": "eb6e957eb681f7fe11336b696dd6e65209d64c46cb62a1598c815b796f954bda",
+        "bars": "bb332859c3c38c1439b0e1a3ef71f0d8b42163533afdc2e24caa6a714d9786ec",
+        "stdout": "0d4bdb23acf56f93903d130515657d8dfb8ab45233c380b95940261ae480a8ed",
     },
 }
 

@@ -131,11 +131,14 @@ def test_attribute_writes_table_json_and_chart_and_resumes(tmp_path, capsys):
     assert "fundamental" in text and "NVDA" in text
     res = json.loads((out / "attribution.json").read_text())
     assert res["date"] == "2025-01-27" and res["shock_day"] == 1
+    assert res["next_date"] == "2025-01-28"
     assert set(res["channels_pct"]) == {"fundamental", "informational", "fire_sale",
-                                        "liquidity"}
+                                        "liquidity", "arbitrage_limits", "crowding",
+                                        "fund_flows"}
     runs = sorted(p.name for p in (out / "runs").iterdir())
-    assert len(runs) == 6  # all on, four channels off, no shock
-    for split in (res, res["trough"]):
+    assert len(runs) == 9  # all on, seven channels off, no shock
+    assert "2025-01-28 (the day after)" in text
+    for split in (res, res["trough"], res["next_day"]):
         for t in res["tickers"]:
             parts = (split["no_shock_pct"][t] + sum(split["channels_pct"][c][t] for c in
                      split["channels_pct"]) + split["direct_pct"][t])
