@@ -183,11 +183,19 @@ class MarketMaker:
     2025: one cent is 0.7 bp) and a few ticks for the $400-650 stocks; large US stocks are
     tick-constrained and quote about one cent most of the day (Yao & Ye 2018). It was 3 bp, which
     made quoted spreads 2-4 bp.
+
+    A quote is $60,000 a side (about 420 Nvidia shares at $142.62), so the four makers of a stock
+    show about $240,000 at the touch: the order of a mega-cap's consolidated quoted size, several
+    round lots on each of a dozen venues (a quoted-depth scale, not fitted to any move). At
+    $30,000 the touch was thin beside the depth other investors leave resting, prices trailed
+    value and one-minute returns kept a lag-1 autocorrelation of 0.04-0.10 (median stock, 5-day
+    baselines, seeds 0-2); at $60,000 it is -0.01-0.04, and Nvidia's 27 January calibration holds
+    (20 seeds: -16.5%, gap -12.7%, close at 0.13 of the range, volume 2.57x).
     """
 
     per_stock: int = param(4, 0, 100, doc="market makers per stock")
     rate_per_min: float = param(12.0, 0.0, 600.0, doc="requotes per minute")
-    notional: float = param(30_000.0, 100.0, 1e8, doc="dollars per quote")
+    notional: float = param(60_000.0, 100.0, 1e8, doc="dollars per quote")
     half_spread_bp: float = param(0.5, 0.01, 500.0, doc="half-spread in basis points of mid")
     widen: float = param(1.0, 0.0, 100.0, doc="widening per unit of excess volatility ratio")
     inventory_limit: float = param(20.0, 0.0, 1e6, doc="inventory limit, in quotes' worth")

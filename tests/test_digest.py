@@ -6,7 +6,8 @@ changes them must say what changed and why. Changed since: issue 12's market mak
 a centre that follows public value, one tick wide in large caps (new draws, new bars); issue 12's
 crash mechanisms (value traders' finite capital and risk limits, crowded fund baskets with
 redemptions, return-chasing fund flows, passive flows value-weighted in dollars) change every
-run's draws and trades.
+run's draws and trades; market makers' quotes of $60,000 a side, was $30,000 (a deeper touch:
+prices no longer trail value for minutes).
 
 What is digested, per run of `selloff run NAME --seed S [--days D] --no-plot`:
 - the bytes of summary.json and events.json;
@@ -30,28 +31,28 @@ from scenarios.cli import main
 # (scenario, seed, days or None for the scenario's own) -> digests (see the module docstring)
 DIGESTS = {
     ("deepseek", 12, 2): {
-        "summary.json": "acab49ba96c57f881e0abe846f2ead9466338245a049edbb5c1c22b93fc466d5",
+        "summary.json": "8bf0b2f83cedc024b590fa1c84383c8238edddf992d747c1960cd978a2a74d58",
         "events.json": "716e9bdfde92e27da14a78cde6a4d54e0facfdb8d99f7b478c3b211a31f4d915",
-        "bars": "90574028b078cdc08d67181437139a8bffe0ef6907180d3d5f8ba3b3b028a100",
-        "stdout": "6eb6bd38657d590bbfde881cc7a66e02a8a344db9597f0c75b9c089b98d1d39e",
+        "bars": "bab6048ad074b7dc4e1dd1577e43ab2e14b4cc5bd4cbe5c32de6ae3767db8878",
+        "stdout": "837a42454f74ff68def5cf2cc8baf47df58e1dabdcb9b75db59531379005727e",
     },
     ("baseline", 0, 1): {
-        "summary.json": "1b8bdf5529d415fa3787dbca2e61fa9cc2f3602d12c9663ebac8d50ba93d6e02",
+        "summary.json": "b2df36cfa7caa15a3ea8e5da4613b34f504404aeee1baa6ee256568dea055302",
         "events.json": "9957dfb7276a9f6d0798250eb6a69c8a8a8749b9df70bf0786f13e8d9439aa2b",
-        "bars": "9ab5975802956d21eca88ac6a1129fc85736f6990cbb6c1d1260493616ea94f0",
-        "stdout": "aedfad9fd7b4587aa51d1b5d4bcaf715a57333aed0ab6e4dc4766c94969bdb06",
+        "bars": "e6b4a6ed533ca1c6e5e3a7b5a04295db42785661906c85596638c3a7b93de379",
+        "stdout": "baf2762ce3b4a5003697fd81d50e7c8ea1c02bf7a5064fe70a5618c1e8c11059",
     },
     ("deepseek", 12, None): {
-        "summary.json": "ef7dfd647d3ca2365a9ebb9dd204be8f7747182b53c0b1ce69b7538136609569",
+        "summary.json": "e57175f866991f89497ca946e846816293769c6eddd7b128de068ffc9d5f0d50",
         "events.json": "e8222e99fc3d6d690453baf63269b75ed0c5640d7a522d8b615c4f894bf02382",
-        "bars": "21861a05b1ae6098d0df481e16b5e26fc5501751003fafe2718a9e0119b15f6b",
-        "stdout": "6cc609cb76a34024895ea192a288d61fb8dd5e753b2a7d411dea2b1244ee66fc",
+        "bars": "568d176d49e7aeaef6fd03bd088c947048ae1acf2aa9639af551e519e40a46f2",
+        "stdout": "187926bc83e307afd14ca00932b12adb391bdd9e2c69dc29cf54aa6bb613d275",
     },
     ("baseline", 0, None): {
-        "summary.json": "9a2e869e2b3fcc705735a6df50cb37fb36557af0816112c36e66356841d93047",
+        "summary.json": "e35208a2379365dbc6511fc67f8c5f770155951ff1e6960d39f81fd4f6bf139d",
         "events.json": "9957dfb7276a9f6d0798250eb6a69c8a8a8749b9df70bf0786f13e8d9439aa2b",
-        "bars": "bb332859c3c38c1439b0e1a3ef71f0d8b42163533afdc2e24caa6a714d9786ec",
-        "stdout": "0d4bdb23acf56f93903d130515657d8dfb8ab45233c380b95940261ae480a8ed",
+        "bars": "fa5bf8cdb66391cd65e81d6be6c1f39b3a2af775f6f554ec3268c4dc06dea231",
+        "stdout": "503f34f8cdd02225fde28cb90564eb30bf9f3cbf11f58ba1f073131a630fb987",
     },
 }
 
