@@ -7,7 +7,6 @@ model is built per browser session (``solara.use_memo`` on the URL), never at im
 
 from __future__ import annotations
 
-import io
 import os
 import random
 
@@ -65,15 +64,10 @@ def model_params_for(card) -> dict:
     return p
 
 
-def _fig_png(fig, dpi: int = 80) -> bytes:
-    buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=dpi)
-    return buf.getvalue()
-
-
-def _show(fig):
-    """A figure as an image scaled to its grid cell's width."""
-    solara.Image(_fig_png(fig), width="100%")
+def _show(model, name: str, *args):
+    """View ``name`` of the model's charts (updated in place) as an image scaled to its grid
+    cell's width."""
+    solara.Image(charts.png(model, name, *args), width="100%")
 
 
 #: where each view sits on the page (12 columns; rows of ~30 px): the run and the prices first
@@ -128,7 +122,7 @@ def RunPanel(model: ClassroomModel):
         with solara.Row(style={"flex-wrap": "wrap"}):
             solara.FileDownload(lambda: _bars_csv(model), filename=_stem(model) + "-bars.csv",
                                 label="bars (CSV)")
-            solara.FileDownload(lambda: _fig_png(charts.price_figure(model)),
+            solara.FileDownload(lambda: charts.png(model, "prices"),
                                 filename=_stem(model) + "-prices.png", label="chart (PNG)")
             solara.FileDownload(card.to_json(), filename=_stem(model) + "-card.json",
                                 label="run card (JSON)")
@@ -170,7 +164,7 @@ def _bars_csv(model) -> bytes:
 def PriceView(model: ClassroomModel):
     """Price paths by role, the twin dotted over them, and the difference."""
     update_counter.get()
-    _show(charts.price_figure(model))
+    _show(model, "prices")
 
 
 @solara.component
@@ -183,7 +177,7 @@ def BookView(model: ClassroomModel):
         pick = tickers[0]
     j = tickers.index(pick)
     solara.Select("stock", value=pick, values=tickers, on_value=set_pick)
-    _show(charts.book_figure(model, j))
+    _show(model, "book", j)
     rows = model.last_trades(j, 8)
     lines = "\n".join(f"| {clock_text(model.sc.start_date, model.sc.days, g + 1)} | "
                       f"{c / 100:.2f} | {v:,} |" for g, c, v in rows)
@@ -193,19 +187,19 @@ def BookView(model: ClassroomModel):
 @solara.component
 def NetworkView(model: ClassroomModel):
     update_counter.get()
-    _show(charts.network_figure(model))
+    _show(model, "network")
 
 
 @solara.component
 def MotiveView(model: ClassroomModel):
     update_counter.get()
-    _show(charts.motive_figure(model))
+    _show(model, "motives")
 
 
 @solara.component
 def LeverageView(model: ClassroomModel):
     update_counter.get()
-    _show(charts.leverage_figure(model))
+    _show(model, "leverage")
 
 
 @solara.component
