@@ -31,9 +31,12 @@ from viz.dashboard.state import (
 __all__ = ["Page", "model_params_for", "RunPanel", "PriceView", "BookView", "NetworkView",
            "MotiveView", "LeverageView", "EventsView"]
 
-#: steps per redraw while playing: a redraw of every view takes ~1.9 s on 2 cores, a Step of
-#: run and twin ~0.05 s, so the Monday plays in about 70 s (benchmarks/bench_dashboard.py)
-RENDER_INTERVAL = 15
+#: steps per redraw, while playing and per press of Step (Mesa 3.3's Step runs this many
+#: steps): 1, so Step is one simulated minute. A redraw of every view takes ~0.1 s CPU (the
+#: charts are updated in place), a step of run and twin ~0.02 s, so the Monday plays in about
+#: a minute at full speed (benchmarks/bench_dashboard.py); a teacher raises the Render
+#: interval slider for a faster replay in coarser strides
+RENDER_INTERVAL = 1
 PLAY_INTERVAL_MS = 1
 _CHANNELS = ("fundamental", "informational", "fire_sale", "liquidity")
 
@@ -113,7 +116,10 @@ def RunPanel(model: ClassroomModel):
                         f"twin: {card.twin}  \n"
                         f"<span id='clock' style='font-size:1.6em'>"
                         f"{clock_text(model.sc.start_date, model.sc.days, model.t)}</span> "
-                        f"(minute <span id='minute'>{model.t}</span>)")
+                        f"(minute <span id='minute'>{model.t}</span>)  \n"
+                        "<span id='slider-note'>The sliders and channel switches on the left "
+                        "apply at the next **Reset**: the run starts again from the first "
+                        "open with them (the settings above name what is running).</span>")
         with solara.Row(style={"flex-wrap": "wrap"}):
             solara.Select("preset", value=card.scenario, values=list(SCENARIOS), on_value=pick)
             solara.Button("new seed", on_click=new_seed, color="secondary")
