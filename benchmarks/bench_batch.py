@@ -149,6 +149,11 @@ def main() -> None:
               "beyond the runs' own times, as a share of them (pool start, worker warm-up, "
               "idle workers, transfers); the host is shared, so figures vary run to run")
         print(f"load average at the end: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
+        for r in rows[1:]:
+            eff = r["own"] / r["workers"] / r["wall"]
+            free = 1000 * r["cpu"] / r["n"] / r["workers"] / eff / 60
+            print(f"{r['label']}: 1,000 runs on {r['workers']} free cores (the runs' CPU time "
+                  f"{r['cpu'] / r['n']:.2f} s each, this efficiency): {free:.1f} min")
         print(f"same numbers on every executor: {'yes' if same else 'NO'}")
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
