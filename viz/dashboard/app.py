@@ -151,18 +151,22 @@ def _stem(model) -> str:
 
 
 def _bars_csv(model) -> bytes:
+    """The minute bars stepped so far as CSV (the bars.parquet columns)."""
     from scenarios.calendar import trading_dates
     from scenarios.run import RunResult, bars_frame
 
-    m = model.main
-    days_done = max(1, -(-model.t // 390))
-    res = RunResult(scenario=model.sc, seed=model.card.seed,
-                    dates=trading_dates(model.sc.start_date, model.sc.days)[:days_done],
-                    tickers=m.tickers, roles=m.roles, prev_close=m.prev_close0,
-                    daily=m.daily[:days_done], bars=m.bars[: days_done * 390],
-                    motive_volume=m.motive_volume, events=list(m.events), statements={},
-                    halts=list(m.halts), decisions=0, orders=0, wall_s=0.0)
-    df = bars_frame(res).iloc[: model.t * len(m.tickers)]
+    with model.lock:  # as of one minute: Play may be stepping in another thread
+        m = model.main
+        t = model.t
+        days_done = max(1, -(-t // 390))
+        res = RunResult(scenario=model.sc, seed=model.card.seed,
+                        dates=trading_dates(model.sc.start_date, model.sc.days)[:days_done],
+                        tickers=m.tickers, roles=m.roles, prev_close=m.prev_close0,
+                        daily=m.daily[:days_done].copy(),
+                        bars=m.bars[: days_done * 390].copy(),
+                        motive_volume=m.motive_volume, events=list(m.events), statements={},
+                        halts=list(m.halts), decisions=0, orders=0, wall_s=0.0)
+    df = bars_frame(res).iloc[: t * len(m.tickers)]
     return df.to_csv(index=False).encode()
 
 

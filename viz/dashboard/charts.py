@@ -89,7 +89,8 @@ class _Chart:
     def figure(self) -> Figure:
         """The figure with every artist drawn as it is now (for savefig and exports)."""
         with self.lock:
-            self.update()
+            with self.cm.lock:
+                self.update()
             for a in self.moving:
                 a.set_animated(False)
             self.fig.canvas.draw()
@@ -102,7 +103,8 @@ class _Chart:
         """The chart now as an RGBA array (rows, columns, 4): the background kept from the last
         full draw unless its key changed, the moving artists painted over it."""
         with self.lock:
-            key = self.update()
+            with self.cm.lock:  # the data as of one minute (Play steps in another thread)
+                key = self.update()
             canvas = self.fig.canvas
             if key != self._key or self._bg is None:
                 canvas.draw()  # animated artists are left out of a full draw
