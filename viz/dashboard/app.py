@@ -37,7 +37,10 @@ __all__ = ["Page", "model_params_for", "RunPanel", "PriceView", "BookView", "Net
 #: a minute at full speed (benchmarks/bench_dashboard.py); a teacher raises the Render
 #: interval slider for a faster replay in coarser strides
 RENDER_INTERVAL = 1
-PLAY_INTERVAL_MS = 1
+#: pause between Play's steps (ms): at 1 ms, with a small world's millisecond steps, the play
+#: thread left the page no time to render after a Step (the run went to its end with the
+#: chart frozen: seen in Chromium); 30 ms keeps it drawing and costs the Monday about 12 s
+PLAY_INTERVAL_MS = 30
 _CHANNELS = ("fundamental", "informational", "fire_sale", "liquidity")
 
 
