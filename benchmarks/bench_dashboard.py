@@ -3,11 +3,13 @@
     python benchmarks/bench_dashboard.py [--minutes N]
 
 Per Step (one minute of the main run and its twin) and per redraw of each view (the PNG the
-page sends), on the deepseek preset at full size, measured on Monday 27 January from the open
-(the busiest day). Then the full Monday at full speed as the page plays it (Play interval 1 ms,
-a redraw of every view every RENDER_INTERVAL steps), estimated from the measured step and
-redraw times. Baseline in the same run: one minute of `selloff run`'s model alone (no twin,
-no drawing).
+page sends: the chart kept per run and updated in place, viz.dashboard.charts), on the deepseek
+preset at full size, measured on Monday 27 January from the open (the busiest day), in CPU
+time of this process (the host is shared; wall time is printed beside it). Then the full Monday
+at full speed as the page plays it (PLAY_INTERVAL_MS between steps, a redraw of every view
+every RENDER_INTERVAL steps), estimated from the measured step and redraw times. Baselines in the
+same run: one minute of `selloff run`'s model alone (no twin, no drawing), and each view drawn
+the old way, a new figure per redraw saved with savefig (``--no-fresh`` skips it).
 """
 
 import argparse
@@ -21,27 +23,43 @@ sys.path.insert(0, str(ROOT))
 
 
 def _t(fn, n):
-    out = []
+    """Median CPU seconds and median wall seconds of n calls of fn."""
+    cpu, wall = [], []
     for _ in range(n):
-        t = time.perf_counter()
+        t, c = time.perf_counter(), time.process_time()
         fn()
-        out.append(time.perf_counter() - t)
-    return statistics.median(out), max(out)
+        cpu.append(time.process_time() - c)
+        wall.append(time.perf_counter() - t)
+    return statistics.median(cpu), statistics.median(wall)
+
+
+def _fresh_png(cm, chart) -> bytes:
+    """A new figure of the same view drawn from scratch and saved as the page used to."""
+    import io
+
+    fig = type(chart)(cm, *([chart.stock] if hasattr(chart, "stock") else [])).figure()
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=80)
+    return buf.getvalue()
 
 
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--minutes", type=int, default=60, help="Monday minutes timed (default 60)")
+    ap.add_argument("--no-fresh", action="store_true", help="skip the draw-from-scratch baseline")
     a = ap.parse_args()
+    import os
+
     import matplotlib
 
     matplotlib.use("Agg")
     from scenarios.catalog import get_scenario
     from scenarios.model import MINUTES, SelloffModel
     from viz.dashboard import charts
-    from viz.dashboard.app import RENDER_INTERVAL, _fig_png
+    from viz.dashboard.app import PLAY_INTERVAL_MS, RENDER_INTERVAL
     from viz.dashboard.state import ClassroomModel
 
+    print(f"load average: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
     cm = ClassroomModel("deepseek", 12, (), "supply network off")
     base = SelloffModel(get_scenario("deepseek"), 12)
     print("stepping Friday (warm-up, kernels compiled or loaded) ...", flush=True)
@@ -52,27 +70,47 @@ def main() -> None:
     rows.append(("baseline: one minute, model alone", *_t(base.step, a.minutes)))
     rows.append(("Step: one minute, run + twin", *_t(cm.step, a.minutes)))
     views = {
-        "prices (by role, twin, difference)": lambda: charts.price_figure(cm),
-        "book (one stock)": lambda: charts.book_figure(cm, 0),
-        "supply network": lambda: charts.network_figure(cm),
-        "who sold and why": lambda: charts.motive_figure(cm),
-        "leverage vs limit": lambda: charts.leverage_figure(cm),
+        "prices (by role, twin, difference)": ("prices",),
+        "book (one stock)": ("book", 0),
+        "supply network": ("network",),
+        "who sold and why": ("motives",),
+        "leverage vs limit": ("leverage",),
     }
-    redraw = 0.0
-    for name, f in views.items():
-        med, mx = _t(lambda f=f: _fig_png(f()), 5)
-        redraw += med
-        rows.append((f"redraw: {name}", med, mx))
-    rows.append(("redraw: every view", redraw, float("nan")))
+    redraw = [0.0, 0.0]
+    fresh = [0.0, 0.0]
+    for name, key in views.items():
+        ch = charts.chart(cm, *key)
+        ch.png()  # the first draw builds the background
+
+        def one(ch=ch):
+            cm.step()  # a redraw after a minute's move, as the page draws
+            ch.png()
+
+        step_c, step_w = _t(cm.step, 3)
+        c, w = _t(one, 10)
+        c, w = max(0.0, c - step_c), max(0.0, w - step_w)
+        redraw[0] += c
+        redraw[1] += w
+        rows.append((f"redraw: {name}", c, w))
+        if not a.no_fresh:
+            fc, fw = _t(lambda ch=ch: _fresh_png(cm, ch), 3)
+            fresh[0] += fc
+            fresh[1] += fw
+            rows.append(("   the same drawn from scratch (the old way)", fc, fw))
+    rows.append(("redraw: every view", *redraw))
+    if not a.no_fresh:
+        rows.append(("   every view drawn from scratch (the old way)", *fresh))
     step = rows[1][1]
-    monday = MINUTES * step + (MINUTES / RENDER_INTERVAL) * redraw
+    monday = MINUTES * step + (MINUTES / RENDER_INTERVAL) * redraw[0]
+    pause = MINUTES * PLAY_INTERVAL_MS / 1000  # Play's sleeps: wall time, not CPU
     rows.append((f"full Monday at full speed (390 steps, a redraw every {RENDER_INTERVAL})",
-                 monday, float("nan")))
-    print(f"\n{'':<66}{'median s':>10}{'max s':>9}")
-    for name, med, mx in rows:
-        print(f"{name:<66}{med:>10.3f}{mx:>9.3f}")
-    print(f"\nStep + one redraw of every view: {step + redraw:.2f} s; "
-          f"twin overhead: {rows[1][1] / rows[0][1]:.2f}x the model alone")
+                 monday, MINUTES * rows[1][2] + (MINUTES / RENDER_INTERVAL) * redraw[1] + pause))
+    print(f"\n{'':<70}{'CPU s':>8}{'wall s':>9}")
+    for name, c, w in rows:
+        print(f"{name:<70}{c:>8.3f}{w:>9.3f}")
+    print(f"\nStep + one redraw of every view: {step + redraw[0]:.2f} s CPU; "
+          f"twin overhead: {rows[1][1] / rows[0][1]:.2f}x the model alone (CPU)")
+    print(f"load average: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
 
 
 if __name__ == "__main__":

@@ -2,8 +2,11 @@
 
 For each role group (scenarios.run.ROLE_GROUPS) the equal-weighted cumulative return of its
 stocks against the close before the first day, in percent; the median over seeds as a line and
-the 50% and 90% bands around it. The path runs through each day's open and close (or every
-minute, when the batch kept minute closes). Shocks are marked where they fire.
+the 50% band shaded around it and the 90% band (shaded for one point, dashed outlines for
+several, which would otherwise muddy each other). The path runs through each day's open and
+close, marked hollow and filled (or every minute, when the batch kept minute closes). Shocks
+are marked where they fire, numbered (those at the same time under one number), with the key
+under the legend.
 """
 
 from __future__ import annotations
@@ -98,6 +101,17 @@ def _shocks(res):
             if getattr(s, "enabled", True) and s.day < sc.days]
 
 
+def _merge_marks(shocks, within: float = 0.05):
+    """Shocks at (nearly) the same time as one mark: ``[(x, "name, name")]``, x in days."""
+    marks: list = []
+    for xs, name in sorted(shocks):
+        if marks and xs - marks[-1][0] < within:
+            marks[-1] = (marks[-1][0], marks[-1][1] + ", " + name)
+        else:
+            marks.append((xs, name))
+    return marks
+
+
 def plot_fan(res, path: Path) -> Path:
     """Draw the fan chart of the batch ``res`` (scenarios.batch.BatchResult) into ``path``."""
     from viz import pyplot
@@ -114,6 +128,9 @@ def plot_fan(res, path: Path) -> Path:
                              squeeze=False)
     shocks = _shocks(res)
     n_seeds = len(res.meta["seeds"])
+    marks = _merge_marks(shocks)
+    minutes = getattr(res, "minutes", None)
+    daily_only = minutes is None or not len(minutes)
     for ax, g in zip(axes.ravel(), groups, strict=False):
         if pooled:
             series = [("all points (bands over points and seeds)",
@@ -123,17 +140,24 @@ def plot_fan(res, path: Path) -> Path:
         for k, (lab, ys) in enumerate(series):
             col = _COLOURS[k % len(_COLOURS)]
             q = np.percentile(ys, [5, 25, 50, 75, 95], axis=0)
-            ax.fill_between(x, q[0], q[4], color=col, alpha=0.12, lw=0)
-            ax.fill_between(x, q[1], q[3], color=col, alpha=0.28, lw=0)
-            ax.plot(x, q[2], color=col, lw=1.6, label=lab)
+            ax.fill_between(x, q[1], q[3], color=col, alpha=0.22, lw=0)
+            if len(series) == 1:
+                ax.fill_between(x, q[0], q[4], color=col, alpha=0.10, lw=0)
+            else:  # overlapping 90% fills of several points muddy each other: outlines
+                for b in (q[0], q[4]):
+                    ax.plot(x, b, color=col, lw=0.7, alpha=0.8, ls=(0, (4, 2)))
+            ax.plot(x, q[2], color=col, lw=1.8, label=lab)
+            if daily_only:  # the path is sampled at each open and close only: show where
+                ax.plot(x[1::2], q[2][1::2], "o", ms=4, mfc="white", mec=col, mew=1.2)
+                ax.plot(x[2::2], q[2][2::2], "o", ms=4, color=col)
         ax.axhline(0, color="0.35", lw=0.6)
-        for xs, name in shocks:
+        for i, (xs, _name) in enumerate(marks, start=1):  # numbered; the key is below
             ax.axvline(xs, color="0.25", lw=0.8, ls=(0, (3, 2)))
-            ax.text(xs + 0.012 * len(dates), 0.02, name, transform=ax.get_xaxis_transform(),
-                    fontsize=7, va="bottom", ha="left", color="0.25", rotation=90)
+            ax.text(xs, 1.0, str(i), transform=ax.get_xaxis_transform(), fontsize=7,
+                    va="bottom", ha="center", color="0.15")
         for d in range(1, len(dates)):
             ax.axvline(d, color="0.85", lw=0.5, zorder=0)
-        ax.set_title(g, fontsize=10, loc="left")
+        ax.set_title(g, fontsize=10, loc="left", pad=10)
         ax.set_ylabel("return vs previous close, %")
         ax.grid(axis="y", alpha=0.25)
         for s in ("top", "right"):
@@ -148,7 +172,11 @@ def plot_fan(res, path: Path) -> Path:
         ax.set_xlim(0, len(dates))
     handles, labels = axes.ravel()[0].get_legend_handles_labels()
     spare = axes.ravel()[len(groups):]
-    title = "median line; bands: 50% and 90% over seeds"
+    title = ("median over seeds; shaded: 50% of seeds; "
+             + ("90%: light shade" if pooled or len(points) == 1 else "90%: dashed")
+             + ("; each day's open (hollow) and close (filled)" if daily_only else ""))
+    if marks:
+        title += "\nshocks: " + "; ".join(f"{i} {n}" for i, (_x, n) in enumerate(marks, 1))
     if len(spare):  # the legend in the empty panel
         spare[0].set_visible(True)
         spare[0].axis("off")

@@ -7,7 +7,6 @@ model is built per browser session (``solara.use_memo`` on the URL), never at im
 
 from __future__ import annotations
 
-import io
 import os
 import random
 
@@ -32,10 +31,16 @@ from viz.dashboard.state import (
 __all__ = ["Page", "model_params_for", "RunPanel", "PriceView", "BookView", "NetworkView",
            "MotiveView", "LeverageView", "EventsView"]
 
-#: steps per redraw while playing: a redraw of every view takes ~1.9 s on 2 cores, a Step of
-#: run and twin ~0.05 s, so the Monday plays in about 70 s (benchmarks/bench_dashboard.py)
-RENDER_INTERVAL = 15
-PLAY_INTERVAL_MS = 1
+#: steps per redraw, while playing and per press of Step (Mesa 3.3's Step runs this many
+#: steps): 1, so Step is one simulated minute. A redraw of every view takes ~0.1 s CPU (the
+#: charts are updated in place), a step of run and twin ~0.02 s, so the Monday plays in about
+#: a minute at full speed (benchmarks/bench_dashboard.py); a teacher raises the Render
+#: interval slider for a faster replay in coarser strides
+RENDER_INTERVAL = 1
+#: pause between Play's steps (ms): at 1 ms, with a small world's millisecond steps, the play
+#: thread left the page no time to render after a Step (the run went to its end with the
+#: chart frozen: seen in Chromium); 30 ms keeps it drawing and costs the Monday about 12 s
+PLAY_INTERVAL_MS = 30
 _CHANNELS = ("fundamental", "informational", "fire_sale", "liquidity")
 
 
@@ -65,15 +70,10 @@ def model_params_for(card) -> dict:
     return p
 
 
-def _fig_png(fig, dpi: int = 80) -> bytes:
-    buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=dpi)
-    return buf.getvalue()
-
-
-def _show(fig):
-    """A figure as an image scaled to its grid cell's width."""
-    solara.Image(_fig_png(fig), width="100%")
+def _show(model, name: str, *args):
+    """View ``name`` of the model's charts (updated in place) as an image scaled to its grid
+    cell's width."""
+    solara.Image(charts.png(model, name, *args), width="100%")
 
 
 #: where each view sits on the page (12 columns; rows of ~30 px): the run and the prices first
@@ -119,7 +119,10 @@ def RunPanel(model: ClassroomModel):
                         f"twin: {card.twin}  \n"
                         f"<span id='clock' style='font-size:1.6em'>"
                         f"{clock_text(model.sc.start_date, model.sc.days, model.t)}</span> "
-                        f"(minute <span id='minute'>{model.t}</span>)")
+                        f"(minute <span id='minute'>{model.t}</span>)  \n"
+                        "<span id='slider-note'>The sliders and channel switches on the left "
+                        "apply at the next **Reset**: the run starts again from the first "
+                        "open with them (the settings above name what is running).</span>")
         with solara.Row(style={"flex-wrap": "wrap"}):
             solara.Select("preset", value=card.scenario, values=list(SCENARIOS), on_value=pick)
             solara.Button("new seed", on_click=new_seed, color="secondary")
@@ -128,7 +131,7 @@ def RunPanel(model: ClassroomModel):
         with solara.Row(style={"flex-wrap": "wrap"}):
             solara.FileDownload(lambda: _bars_csv(model), filename=_stem(model) + "-bars.csv",
                                 label="bars (CSV)")
-            solara.FileDownload(lambda: _fig_png(charts.price_figure(model)),
+            solara.FileDownload(lambda: charts.png(model, "prices"),
                                 filename=_stem(model) + "-prices.png", label="chart (PNG)")
             solara.FileDownload(card.to_json(), filename=_stem(model) + "-card.json",
                                 label="run card (JSON)")
@@ -151,18 +154,22 @@ def _stem(model) -> str:
 
 
 def _bars_csv(model) -> bytes:
+    """The minute bars stepped so far as CSV (the bars.parquet columns)."""
     from scenarios.calendar import trading_dates
     from scenarios.run import RunResult, bars_frame
 
-    m = model.main
-    days_done = max(1, -(-model.t // 390))
-    res = RunResult(scenario=model.sc, seed=model.card.seed,
-                    dates=trading_dates(model.sc.start_date, model.sc.days)[:days_done],
-                    tickers=m.tickers, roles=m.roles, prev_close=m.prev_close0,
-                    daily=m.daily[:days_done], bars=m.bars[: days_done * 390],
-                    motive_volume=m.motive_volume, events=list(m.events), statements={},
-                    halts=list(m.halts), decisions=0, orders=0, wall_s=0.0)
-    df = bars_frame(res).iloc[: model.t * len(m.tickers)]
+    with model.lock:  # as of one minute: Play may be stepping in another thread
+        m = model.main
+        t = model.t
+        days_done = max(1, -(-t // 390))
+        res = RunResult(scenario=model.sc, seed=model.card.seed,
+                        dates=trading_dates(model.sc.start_date, model.sc.days)[:days_done],
+                        tickers=m.tickers, roles=m.roles, prev_close=m.prev_close0,
+                        daily=m.daily[:days_done].copy(),
+                        bars=m.bars[: days_done * 390].copy(),
+                        motive_volume=m.motive_volume, events=list(m.events), statements={},
+                        halts=list(m.halts), decisions=0, orders=0, wall_s=0.0)
+    df = bars_frame(res).iloc[: t * len(m.tickers)]
     return df.to_csv(index=False).encode()
 
 
@@ -170,7 +177,7 @@ def _bars_csv(model) -> bytes:
 def PriceView(model: ClassroomModel):
     """Price paths by role, the twin dotted over them, and the difference."""
     update_counter.get()
-    _show(charts.price_figure(model))
+    _show(model, "prices")
 
 
 @solara.component
@@ -183,7 +190,7 @@ def BookView(model: ClassroomModel):
         pick = tickers[0]
     j = tickers.index(pick)
     solara.Select("stock", value=pick, values=tickers, on_value=set_pick)
-    _show(charts.book_figure(model, j))
+    _show(model, "book", j)
     rows = model.last_trades(j, 8)
     lines = "\n".join(f"| {clock_text(model.sc.start_date, model.sc.days, g + 1)} | "
                       f"{c / 100:.2f} | {v:,} |" for g, c, v in rows)
@@ -193,19 +200,19 @@ def BookView(model: ClassroomModel):
 @solara.component
 def NetworkView(model: ClassroomModel):
     update_counter.get()
-    _show(charts.network_figure(model))
+    _show(model, "network")
 
 
 @solara.component
 def MotiveView(model: ClassroomModel):
     update_counter.get()
-    _show(charts.motive_figure(model))
+    _show(model, "motives")
 
 
 @solara.component
 def LeverageView(model: ClassroomModel):
     update_counter.get()
-    _show(charts.leverage_figure(model))
+    _show(model, "leverage")
 
 
 @solara.component

@@ -13,6 +13,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import json
+import threading
 from importlib import metadata
 from urllib.parse import parse_qs, urlencode
 
@@ -257,7 +258,8 @@ class ClassroomModel(Model):
     path (a slider or a channel switch) whose value joins the overrides when it differs from
     the scenario's. Attributes: ``card`` (RunCard), ``main`` and ``twin_model``
     (SelloffModel, None for "no twin"), ``sc`` (the main run's scenario object), ``t`` (minutes
-    stepped), ``lev_history`` ([t, (median, max)] leveraged funds' leverage).
+    stepped), ``lev_history`` ([t, (median, max)] leveraged funds' leverage), ``lock`` (held
+    by ``step``; hold it to read several of these as of one minute).
     """
 
     def __init__(self, preset: str = "deepseek", seed: int = 0, overrides=(),
@@ -296,23 +298,26 @@ class ClassroomModel(Model):
         self._lev_idx = _kind_index(self.main, "leveraged")
         self.prev_close = self.main.prev_close0.astype(float)
         self._ns = ns
+        self.lock = threading.RLock()
         self.running = True
 
     # -- stepping ------------------------------------------------------------------------------
 
     def step(self):
-        """One minute of the main run and of its twin."""
-        if not self.main.running:
-            self.running = False
-            return
-        self.main.step()
-        if self.twin_model is not None and self.twin_model.running:
-            self.twin_model.step()
-        lev = self.leverage()
-        if lev.size:
-            self.lev_history[self.t] = (np.median(lev), lev.max())
-        self.t += 1
-        self.running = self.main.running
+        """One minute of the main run and of its twin (under ``lock``: the page's play thread
+        steps while views read; a view reads under the same lock and sees whole minutes)."""
+        with self.lock:
+            if not self.main.running:
+                self.running = False
+                return
+            self.main.step()
+            if self.twin_model is not None and self.twin_model.running:
+                self.twin_model.step()
+            lev = self.leverage()
+            if lev.size:
+                self.lev_history[self.t] = (np.median(lev), lev.max())
+            self.t += 1
+            self.running = self.main.running
 
     def next_shock(self) -> int | None:
         """The global minute of the next shock not yet stepped, or None."""
