@@ -78,8 +78,10 @@ class Exchange:
         self.rules = rules or MarketRules()
         self.n_stocks = ref.size
         self.n_traders = int(n_traders)
-        base = np.maximum(1, ref // 4)
-        nlev = ref * 4 - base + 1
+        # the level window: half to twice the reference price (a re-grid moves it if a price
+        # leaves it); each level is 64 bytes, so the window's width is the exchange's memory
+        base = np.maximum(1, ref // 2)
+        nlev = ref * 2 - base + 1
         self.book = new_book(base, nlev)
         self.pool = new_pool(pool_capacity)
         self.acc = new_accounts(self.n_traders, self.n_stocks)
@@ -174,6 +176,26 @@ class Exchange:
         self.kr.rs[:, K.HALT_UNTIL] = -1
         self.kr.rs[:, K.LIMIT_SINCE] = -1
         self.kr.rs[:, K.CALL] = 1 if self.rules.auctions else 0
+        self._recentre()
+
+    def _recentre(self) -> None:
+        """Move the level window of a stock with no resting orders whose previous close has come
+        within a factor 1.5 of an edge of it to half to twice that close: the agents' prices are
+        clipped to the window, so a stock that halves or doubles over days keeps its room."""
+        bs = self.book.bs
+        for s in range(self.n_stocks):
+            p = int(self.prev_close[s])
+            base, top = int(bs[s, K.BASE]), int(bs[s, K.BASE] + bs[s, K.NLEV] - 1)
+            room_below = base == 1 or 2 * p >= 3 * base
+            room_above = 2 * top >= 3 * p
+            if bs[s, K.NBID] + bs[s, K.NASK] or (room_below and room_above):
+                continue
+            lo = max(1, p // 2)
+            n = 2 * p - lo + 1
+            self.book = regrid_book(self.book, self.pool, s, lo, n)
+            bs = self.book.bs
+            if n > self.kr.scratch.shape[1]:
+                self.kr = self.kr._replace(scratch=np.zeros((2, n), np.int64))
 
     def open_auction(self) -> np.ndarray:
         """Uncross every book in the call phase at the open; return prices in ticks (-1: none)."""

@@ -896,3 +896,37 @@ def test_mean_spread_averages_the_two_sided_seconds():
     spreads = sorted(set((seen[1] - seen[0])[two].tolist()))
     assert set(spreads) <= {10, 4} and 4 in spreads
     assert min(spreads) <= got[0] <= max(spreads)
+
+
+def _window(ex, s):
+    bs = ex.book.bs
+    return int(bs[s, K.BASE]), int(bs[s, K.BASE] + bs[s, K.NLEV] - 1)
+
+
+def test_the_level_window_follows_a_stock_that_halves_or_doubles_over_days():
+    """Books cover half to twice the reference price; at a new day's open, a stock whose close
+    came within a factor 1.5 of an edge gets half to twice that close, and trades there."""
+    ex = new_exchange()
+    assert _window(ex, 0) == (5_000, 20_000) and _window(ex, 1) == (2_500, 10_000)
+    cash0, shares0 = ex.cash.copy(), ex.shares.copy()
+    # day 0: stock 0 trades at 6,000 (inside its window, near its floor); stock 1 at 14,000
+    submit(ex, order(SELL, 6_000, 5, trader=1))
+    submit(ex, order(BUY, 6_000, 5, trader=2, time=1))
+    submit(ex, order(SELL, 9_900, 5, trader=1, stock=1, time=2))
+    submit(ex, order(BUY, 9_900, 5, trader=2, stock=1, time=3))
+    ex.close_auction()
+    ex.cancel_all()
+    ex.start_day(1)
+    assert _window(ex, 0) == (3_000, 12_000)  # 6,000 < 1.5 x 5,000: moved
+    assert _window(ex, 1) == (4_950, 19_800)  # 9,900 > 10,000 / 1.5: moved
+    t = SESSION_SECONDS
+    submit(ex, order(SELL, 3_500, 3, trader=4, time=t))  # below day 0's floor
+    submit(ex, order(BUY, 3_500, 3, trader=5, time=t + 1))
+    assert ex.trades()[-1]["price"] == 3_500
+    check_accounts(ex, cash0, shares0)
+    # a close well inside the window leaves it where it is
+    ex.close_auction()
+    ex.cancel_all()
+    before = _window(ex, 1)
+    ex.start_day(2)
+    assert _window(ex, 1) == before
