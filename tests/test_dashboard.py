@@ -201,8 +201,9 @@ def test_page_model_params_cover_the_lesson(stepped):
     p = model_params_for(stepped.card)
     assert p["seed"]["type"] == "SliderInt"  # a text seed crashes Mesa 3.3's Reset
     assert p["shocks.deepseek.size"]["min"] == -0.9
-    assert {f"channels.{c}" for c in ("fundamental", "informational", "fire_sale",
-                                      "liquidity")} <= set(p)
+    # a switch per channel the scenario has, the crash mechanisms' too
+    assert {f"channels.{c}" for c in ("fundamental", "informational", "fire_sale", "liquidity",
+                                      "arbitrage_limits", "crowding", "fund_flows")} <= set(p)
 
 
 @pytest.mark.parametrize("argv, field", [

@@ -7,6 +7,7 @@ model is built per browser session (``solara.use_memo`` on the URL), never at im
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import random
 
@@ -41,7 +42,6 @@ RENDER_INTERVAL = 1
 #: thread left the page no time to render after a Step (the run went to its end with the
 #: chart frozen: seen in Chromium); 30 ms keeps it drawing and costs the Monday about 12 s
 PLAY_INTERVAL_MS = 30
-_CHANNELS = ("fundamental", "informational", "fire_sale", "liquidity")
 
 
 def model_params_for(card) -> dict:
@@ -61,7 +61,7 @@ def model_params_for(card) -> dict:
             continue  # the URL fixed it; the card shows it
         p[k.path] = {"type": "SliderInt" if k.integer else "SliderFloat", "value": k.value,
                      "min": k.lo, "max": k.hi, "step": k.step, "label": k.label}
-    for ch in _CHANNELS:
+    for ch in (f.name for f in dataclasses.fields(sc.channels)):  # every channel a switch
         path = f"channels.{ch}"
         if any(o.startswith(path + "=") for o in card.overrides):
             continue

@@ -34,6 +34,9 @@ TWINS = {
     "news spread off": ["channels.informational=false"],
     "fire sales off": ["channels.fire_sale=false"],
     "liquidity withdrawal off": ["channels.liquidity=false"],
+    "unlimited arbitrage capital": ["channels.arbitrage_limits=false"],
+    "no crowded funds": ["channels.crowding=false"],
+    "no fund flows": ["channels.fund_flows=false"],
     "no shock": None,  # every shock disabled (filled in per scenario)
     "no twin": [],
 }
