@@ -75,6 +75,8 @@ RMSC04_DYNAMICS = Dynamics(vol_scale=0.5167, overnight_share=0.0, vol_of_vol=0.0
 
 @dataclass(frozen=True)
 class AbidesRMSC04(Scenario):
+    """ABIDES's RMSC04 configuration on one stock for one day (see the module docstring)."""
+
     name: str = "abides_rmsc04"
     description: str = "ABIDES RMSC04: one stock, 1,116 agents of ABIDES's kinds, one day"
     days: int = param(1, 1, 250, doc="trading days simulated")

@@ -351,6 +351,7 @@ class InlineExecutor(cf.Executor):
     """Runs each task at submit, in this process (tests, notebooks, debugging)."""
 
     def submit(self, fn, /, *args, **kwargs):
+        """Run `fn(*args, **kwargs)` now; return a finished Future with its result or error."""
         f = cf.Future()
         try:
             f.set_result(fn(*args, **kwargs))

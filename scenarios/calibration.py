@@ -64,6 +64,7 @@ def verdicts(stats: list[dict]) -> dict:
 
 
 def format_report(stats: list[dict]) -> str:
+    """The table `selloff calibrate` prints: each measure's median, target, verdict and seeds."""
     v = verdicts(stats)
     rows = [f"{'measure':<17}{'median':>9}{'target':>17}  ok   per seed"]
     for k, r in v.items():

@@ -92,6 +92,8 @@ DEEPSEEK_SHOCKS = (
 
 @dataclass(frozen=True)
 class DeepSeek(Scenario):
+    """The DeepSeek week as timed shocks, calibrated on Nvidia's 27 January (`CALIBRATION`)."""
+
     name: str = "deepseek"
     description: str = ("The DeepSeek week, 24-31 January 2025, calibrated on Nvidia's "
                         "27 January alone.")

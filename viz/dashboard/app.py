@@ -199,18 +199,21 @@ def BookView(model: ClassroomModel):
 
 @solara.component
 def NetworkView(model: ClassroomModel):
+    """The page's view of the supply network, each firm coloured by its move."""
     update_counter.get()
     _show(model, "network")
 
 
 @solara.component
 def MotiveView(model: ClassroomModel):
+    """The page's view of who sold and why: volume by motive, forced sales apart."""
     update_counter.get()
     _show(model, "motives")
 
 
 @solara.component
 def LeverageView(model: ClassroomModel):
+    """The page's view of leveraged funds' leverage against their limits."""
     update_counter.get()
     _show(model, "leverage")
 
