@@ -15,6 +15,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import SMALL_POPULATION
 
 from agents.params import describe
 from scenarios.batch import (
@@ -28,9 +29,7 @@ from scenarios.catalog import get_scenario
 from scenarios.cli import main
 
 #: a small world: each two-day run takes well under a second once compiled
-SMALL = ["population.fundamental.count=200", "population.momentum.count=60",
-         "population.noise.count=300", "population.leveraged.count=4",
-         "population.passive.count=2", 'tickers=["NVDA","AMD","TSM","MSFT"]']
+SMALL = [*SMALL_POPULATION, 'tickers=["NVDA","AMD","TSM","MSFT"]']
 REPO = Path(__file__).resolve().parents[1]
 
 

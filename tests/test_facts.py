@@ -6,6 +6,7 @@ import subprocess
 import sys
 
 import pytest
+from conftest import SMALL_POPULATION
 
 from agents.params import apply_overrides
 from scenarios.catalog import get_scenario
@@ -14,14 +15,8 @@ from scenarios.facts import BAND_ORDER, CROSS_BAND_ORDER, format_table, run_fact
 from viz.facts import plot_facts
 
 TICKERS = ["NVDA", "MSFT", "TSM"]
-SMALL = [
-    f"tickers={json.dumps(TICKERS)}",
-    "population.noise.count=600",
-    "population.fundamental.count=300",
-    "population.momentum.count=120",
-    "population.leveraged.count=4",
-    "population.passive.count=2",
-]
+#: the tests' small world (conftest.py) on three stocks
+SMALL = [*SMALL_POPULATION, f"tickers={json.dumps(TICKERS)}"]
 
 
 def _small(days=2):
