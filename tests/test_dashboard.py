@@ -109,6 +109,8 @@ def test_views_read_the_run():
     assert lev0.size == 5 and np.allclose(np.sort(lev0), [0.98] * 3 + [2.8] * 2, atol=0.05)
     for _ in range(30):
         cm.step()
+    # the leverage view: each fund against its own limit (2.8 / 3.2 on margin, 0.98 / 1 long-only)
+    assert np.allclose(cm.lev_history[0], [0.98, 0.98], atol=0.05), cm.lev_history[0]
     sold = cm.sold_by_motive()
     assert sum(sold.values()) > 0 and "forced" in sold
     assert cm.last_trades(0, 3)[0][0] <= 29

@@ -359,7 +359,8 @@ class MotiveChart(_Chart):
 
 
 class LeverageChart(_Chart):
-    """Leveraged funds' leverage (median and highest fund) against their limit, over the run."""
+    """Leveraged funds' leverage as a share of each fund's own limit (median and highest fund),
+    over the run: margin funds' limit is the scenario's (3.2x), long-only funds' 1x."""
 
     def __init__(self, cm):
         super().__init__(cm, _fig(6.5, 4.6, left=0.15))
@@ -368,16 +369,16 @@ class LeverageChart(_Chart):
         self.med = self._anim(ax.plot([], [], lw=1.8, color="tab:blue")[0])
         self.top = self._anim(ax.plot([], [], lw=1.4, color="tab:orange")[0])
         limit = cm.sc.population.leveraged.leverage_limit
-        lim = ax.axhline(limit, color="tab:red", lw=1.8)
+        lim = ax.axhline(1.0, color="tab:red", lw=1.8)
         _shocks(ax, cm)
         _xdays(ax, cm)
-        start = cm.sc.population.leveraged.leverage
-        ax.set_ylim(min(start, limit) - 0.5, max(limit, start) + 1.0)
-        ax.set_ylabel("gross exposure / equity", fontsize=FONT)
+        ax.set_ylim(0.4, 1.6)
+        ax.set_ylabel("leverage / the fund's limit", fontsize=FONT)
         ax.tick_params(labelsize=FONT - 1)
         ax.legend([Line2D([], [], lw=1.8, color="tab:blue"),
                    Line2D([], [], lw=1.4, color="tab:orange"), lim],
-                  ["median fund", "most leveraged fund", f"limit {limit:g}x: forced sales"],
+                  ["median fund", "nearest its limit",
+                   f"its limit ({limit:g}x on margin, 1x long-only): forced sales"],
                   fontsize=FONT - 2, frameon=False, loc="upper left")
         ax.set_title("leveraged funds against their limit", fontsize=FONT + 1, loc="left")
 

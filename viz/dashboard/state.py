@@ -21,6 +21,7 @@ import numpy as np
 from mesa import Model
 
 from agents.params import ParamError, ParamSpec, apply_overrides
+from agents.schema import SCHEMAS, Kind
 from market import Motive
 from scenarios.catalog import SCENARIOS, get_scenario
 from scenarios.model import MINUTES, SelloffModel
@@ -261,7 +262,8 @@ class ClassroomModel(Model):
     path (a slider or a channel switch) whose value joins the overrides when it differs from
     the scenario's. Attributes: ``card`` (RunCard), ``main`` and ``twin_model``
     (SelloffModel, None for "no twin"), ``sc`` (the main run's scenario object), ``t`` (minutes
-    stepped), ``lev_history`` ([t, (median, max)] leveraged funds' leverage), ``lock`` (held
+    stepped), ``lev_history`` ([t, (median, max)] leveraged funds' leverage as a share of each
+    fund's own limit: margin funds 3.2x, long-only funds 1x), ``lock`` (held
     by ``step``; hold it to read several of these as of one minute).
     """
 
@@ -299,6 +301,9 @@ class ClassroomModel(Model):
         ns = len(self.main.tickers)
         self.lev_history = np.full((self.sc.days * MINUTES, 2), np.nan)
         self._lev_idx = _kind_index(self.main, "leveraged")
+        #: each fund's own limit (x equity): margin funds the scenario's, long-only funds 1
+        self.lev_limits = self.main.inv.par[
+            self._lev_idx, SCHEMAS[Kind.LEVERAGED].column("leverage_limit")]
         self.prev_close = self.main.prev_close0.astype(float)
         self._ns = ns
         self.lock = threading.RLock()
@@ -316,7 +321,7 @@ class ClassroomModel(Model):
             self.main.step()
             if self.twin_model is not None and self.twin_model.running:
                 self.twin_model.step()
-            lev = self.leverage()
+            lev = self.leverage() / self.lev_limits
             if lev.size:
                 self.lev_history[self.t] = (np.median(lev), lev.max())
             self.t += 1
