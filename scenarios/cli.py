@@ -270,18 +270,24 @@ def cmd_run(args) -> int:
     return 0
 
 
+def _shocked_scenario(args, lacking: str):
+    """(scenario with the command's --set applied, its seeds) for a command that needs a shock;
+    a scenario without one is a usage error ("scenario: 'baseline' " + `lacking` + ...)."""
+    sc = _scenario_with(args.scenario, None, None, args.set or [])
+    if not sc.shocks:
+        raise UsageError(f"scenario: {sc.name!r} {lacking}; pick one of the scenarios with "
+                         "shocks (selloff scenarios)")
+    seed0 = sc.seed if args.seed is None else args.seed
+    return sc, _seeds(seed0, args.seeds)
+
+
 def cmd_attribute(args) -> int:
     """Channels on and off over seeds: what share of each stock's shock-day move each explains."""
     from scenarios.attribute import attribute, format_table
 
-    sc = _scenario_with(args.scenario, None, None, args.set or [])
-    if not sc.shocks:
-        raise UsageError(f"scenario: {sc.name!r} has no shocks to attribute; pick one of the "
-                         "scenarios with shocks (selloff scenarios)")
+    sc, seeds = _shocked_scenario(args, "has no shocks to attribute")
     from scenarios.outputs import ATTRIBUTION_FILES, atomic_text, staged, strict_json
 
-    seed0 = sc.seed if args.seed is None else args.seed
-    seeds = _seeds(seed0, args.seeds)
     out = _check_out(args.out if args.out is not None else Path(f"out/{sc.name}-attribution"),
                      ATTRIBUTION_FILES)
     print(f"selloff attribute: {sc.name}, seeds {', '.join(map(str, seeds))}: all channels on, "
@@ -332,14 +338,9 @@ def cmd_predict(args) -> int:
     """Median moves over seeds of every stock and day from the shock day on: predictions."""
     from scenarios.predict import format_predictions, predict
 
-    sc = _scenario_with(args.scenario, None, None, args.set or [])
-    if not sc.shocks:
-        raise UsageError(f"scenario: {sc.name!r} has no shock to predict from; pick one of the "
-                         "scenarios with shocks (selloff scenarios)")
+    sc, seeds = _shocked_scenario(args, "has no shock to predict from")
     from scenarios.outputs import PREDICTION_FILES, atomic_text, staged, strict_json
 
-    seed0 = sc.seed if args.seed is None else args.seed
-    seeds = _seeds(seed0, args.seeds)
     if args.out:
         _check_out(args.out, PREDICTION_FILES)
     print(f"selloff predict: {sc.name}, seeds {seeds[0]}..{seeds[-1]}: median close-to-close "
