@@ -613,6 +613,21 @@ def _host(text: str) -> str:
             f"--host: must be an IP address such as 127.0.0.1 (got {text!r})") from None
 
 
+def _over_seeds(p, seeds: int, seeds_help: str, seed_help: str, field: str,
+                out_help: str) -> None:
+    """The options of a command that runs a scenario over seeds: --seeds (default `seeds`),
+    --seed (the first), --set (a field of `field`), --workers, --out."""
+    p.add_argument("--seeds", type=_positive_int("--seeds", 1, 1000), default=seeds,
+                   help=seeds_help)
+    p.add_argument("--seed", type=_positive_int("--seed", 0, 2**63 - 1), default=None,
+                   help=seed_help)
+    p.add_argument("--set", action="append", default=[], metavar="PATH=VALUE",
+                   help=f"override {field} field by its dotted path")
+    p.add_argument("--workers", type=_positive_int("--workers", 1, 64), default=2,
+                   help="processes (default 2)")
+    p.add_argument("--out", type=_out_dir, default=None, help=out_help)
+
+
 def build_parser() -> argparse.ArgumentParser:
     ap = _Parser(prog="selloff", description=__doc__.splitlines()[0])
     sub = ap.add_subparsers(dest="command", metavar="COMMAND")
@@ -676,43 +691,23 @@ def build_parser() -> argparse.ArgumentParser:
     a = sub.add_parser("attribute", help="how much of each stock's shock-day move each "
                                          "contagion channel accounts for")
     a.add_argument("scenario", type=scenario_arg, metavar="SCENARIO")
-    a.add_argument("--seeds", type=_positive_int("--seeds", 1, 1000), default=3,
-                   help="runs per configuration (default 3)")
-    a.add_argument("--seed", type=_positive_int("--seed", 0, 2**63 - 1), default=None,
-                   help="first seed (default: the scenario's)")
-    a.add_argument("--set", action="append", default=[], metavar="PATH=VALUE",
-                   help="override a scenario field by its dotted path")
-    a.add_argument("--out", type=_out_dir, default=None,
-                   help="output directory (default out/SCENARIO-attribution)")
-    a.add_argument("--workers", type=_positive_int("--workers", 1, 64), default=2,
-                   help="processes (default 2)")
+    _over_seeds(a, 3, "runs per configuration (default 3)",
+                "first seed (default: the scenario's)", "a scenario",
+                "output directory (default out/SCENARIO-attribution)")
     a.set_defaults(func=cmd_attribute)
 
     c = sub.add_parser("calibrate", help="check the deepseek scenario against Nvidia's "
                                          "27 January (exit 1 if a target is missed)")
-    c.add_argument("--seeds", type=_positive_int("--seeds", 1, 1000), default=20,
-                   help="number of seeds (default 20)")
-    c.add_argument("--seed", type=_positive_int("--seed", 0, 2**63 - 1), default=None,
-                   help="first seed (default 0)")
-    c.add_argument("--set", action="append", default=[], metavar="PATH=VALUE",
-                   help="override a deepseek field by its dotted path")
-    c.add_argument("--workers", type=_positive_int("--workers", 1, 64), default=2,
-                   help="processes (default 2)")
-    c.add_argument("--out", type=_out_dir, default=None, help="also write calibration.json here")
+    _over_seeds(c, 20, "number of seeds (default 20)", "first seed (default 0)", "a deepseek",
+                "also write calibration.json here")
     c.set_defaults(func=cmd_calibrate)
 
     pr = sub.add_parser("predict", help="median moves over seeds of every stock and day from "
                                         "the shock day on (predictions, not fits)")
     pr.add_argument("scenario", type=scenario_arg, metavar="SCENARIO")
-    pr.add_argument("--seeds", type=_positive_int("--seeds", 1, 1000), default=20,
-                    help="number of seeds (default 20)")
-    pr.add_argument("--seed", type=_positive_int("--seed", 0, 2**63 - 1), default=None,
-                    help="first seed (default: the scenario's)")
-    pr.add_argument("--set", action="append", default=[], metavar="PATH=VALUE",
-                    help="override a scenario field by its dotted path")
-    pr.add_argument("--workers", type=_positive_int("--workers", 1, 64), default=2,
-                    help="processes (default 2)")
-    pr.add_argument("--out", type=_out_dir, default=None, help="also write predictions.json here")
+    _over_seeds(pr, 20, "number of seeds (default 20)",
+                "first seed (default: the scenario's)", "a scenario",
+                "also write predictions.json here")
     pr.set_defaults(func=cmd_predict)
 
     b = sub.add_parser("batch", help="run a design of parameter points times seeds into one "
