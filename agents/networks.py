@@ -85,6 +85,7 @@ if TYPE_CHECKING:  # networkx and pandas load on first use: `selloff scenarios` 
     import networkx as nx
     import pandas as pd
 
+from agents.expectations import Decomposition, ExpectationParams, growth_value_change
 from agents.universe import (
     BUYER_ROLES,
     DATA_CENTRE_BUYER_ROLES,
@@ -99,6 +100,7 @@ __all__ = [
     "GRAPH_KINDS",
     "NetworkError",
     "ai_exposure",
+    "demand_value_change",
     "exposure_frame",
     "exposure_sources",
     "formula_text",
@@ -343,8 +345,12 @@ def _solve(
     hit = np.divide(total, s_hat, out=np.zeros_like(total), where=s_hat > 0)
     capex = np.nan_to_num(universe.capex_2025_bn, nan=0.0)
     c = capex / universe.market_value_bn
-    beta = a * hit + np.where(buyer, c * (p.stranded_capex - p.buyer_cost_benefit), 0.0)
+    capex_term = np.where(buyer, c * (p.stranded_capex - p.buyer_cost_benefit), 0.0)
+    beta = a * hit + capex_term
     return {
+        "pass_through": hit,
+        "capex_term": capex_term,
+        "buyer": buyer,
         "direct": direct,
         "network": total - direct,
         "total": total,
@@ -411,6 +417,33 @@ def value_change(
     return d * _solve(universe, graph, params, propagate)["value_beta"]
 
 
+def demand_value_change(
+    d: float,
+    universe: Universe,
+    graph: nx.DiGraph,
+    params: ExposureParams | None = None,
+    expectations: tuple[Decomposition, ExpectationParams] | None = None,
+    *,
+    propagate: bool = True,
+) -> np.ndarray:
+    """dV/V per ticker when expected AI compute demand changes by ``d`` (fraction, > -1).
+
+    ``expectations=None`` is the current-revenue model, :func:`value_change` (step 4: AI-linked
+    value moves one for one with AI revenue). With ``(decomposition, params)`` value moves on
+    expectations (agents/expectations.py): the expected growth of AI-linked cash flows changes
+    by ``ln(1 + d) / T`` a year and each part of value answers through its duration; the supply
+    network gives each seller's pass-through ``x / (S d)`` and buyers their capex terms.
+    """
+    d = _check_shock(d)
+    if expectations is None:
+        return d * _solve(universe, graph, params, propagate)["value_beta"]
+    dec, ep = expectations
+    r = _solve(universe, graph, params, propagate)
+    link = np.where(r["buyer"], universe.ai_share * ep.cloud_growth_link, r["pass_through"])
+    dv = growth_value_change(d, dec, r["ai_revenue_share"], r["pass_through"], link, ep)
+    return dv + d * r["capex_term"]
+
+
 def revenue_value_change(
     direct: np.ndarray,
     universe: Universe,
@@ -418,6 +451,7 @@ def revenue_value_change(
     params: ExposureParams | None = None,
     *,
     propagate: bool = True,
+    expectations: tuple[Decomposition, ExpectationParams] | None = None,
 ) -> np.ndarray:
     """dV/V per ticker from a direct change in some firms' AI-linked revenue.
 
@@ -425,7 +459,9 @@ def revenue_value_change(
     supply network (a capex revision at one buyer, China sales lost to an export control). It
     reaches suppliers as in step 2 (``x = (I - g W)^-1 direct``; ``x = direct`` with
     ``propagate=False``) and moves value as in step 4, ``dV/V = a x / S``; a firm with no AI
-    revenue (``S = 0``) moves one for one with its revenue.
+    revenue (``S = 0``) moves one for one with its revenue. With ``expectations`` the AI-linked
+    share of value is the decomposition's, ``A = place S + ai_growth`` (agents/expectations.py):
+    a lasting change in AI revenue moves assets in place and the AI-linked growth alike.
     """
     direct = np.asarray(direct, dtype=float)
     if direct.shape != (len(universe),) or not np.all(np.isfinite(direct)):
@@ -433,6 +469,9 @@ def revenue_value_change(
     r = _solve(universe, graph, params, propagate)
     x = np.linalg.solve(np.eye(len(universe)) - r["w"], direct)
     s_hat, a = r["ai_revenue_share"], r["ai_value_share"]
+    if expectations is not None:
+        dec = expectations[0]
+        a = dec.place * s_hat + np.where(r["buyer"], 0.0, dec.ai_growth)
     ratio = np.divide(a, s_hat, out=np.ones_like(a), where=s_hat > 0)
     return ratio * x
 
