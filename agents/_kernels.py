@@ -30,9 +30,9 @@ LEAF = dict(HOT, forceinline=True)
 
 # investor kinds and motives: agents/schema.py (module-level ints here: numba reads them as
 # compile-time constants)
-FUNDAMENTAL, MOMENTUM, NOISE, MAKER, LEVERAGED, PASSIVE = (
+FUNDAMENTAL, MOMENTUM, NOISE, MAKER, LEVERAGED, PASSIVE, THEME = (
     int(Kind.FUNDAMENTAL), int(Kind.MOMENTUM), int(Kind.NOISE), int(Kind.MARKET_MAKER),
-    int(Kind.LEVERAGED), int(Kind.PASSIVE))
+    int(Kind.LEVERAGED), int(Kind.PASSIVE), int(Kind.THEME))
 KIND_NAMES = _KIND_NAMES
 # motives (market.Motive)
 # (numpy ints, not Python ints: numba types a Python-int constant by its value and compiles a
@@ -77,8 +77,8 @@ TP_QTY, TP_TIME, TP_STOCK, TP_TSIDE = (TAPE_DTYPE.names.index(c)
 
 # Mkt.cfg entries
 (C_FUNDAMENTAL, C_INFORMATIONAL, C_FIRE_SALE, C_LIQUIDITY, C_ACT_GAIN, C_ACT_MAX, C_H_PHI,
- C_H_SIGMA, C_FAST, C_SLOW, C_VAR, C_FLOW, C_ARB) = range(13)
-N_CFG = 13
+ C_H_SIGMA, C_FAST, C_SLOW, C_VAR, C_FLOW, C_ARB, C_THETA, C_THEME) = range(15)
+N_CFG = 15
 
 # statuses of run_ticks
 DONE, NEED_ROOM = 0, 1
@@ -96,7 +96,12 @@ class Investors(NamedTuple):
     # before its first quote (see `_market_maker`)
     oid: np.ndarray  # int64[N, 2] live order ids (bid, ask), -1 none
     basket: np.ndarray  # float64[N, S] target weights of basket traders (leveraged, passive)
-    hear: np.ndarray  # float64[K, N] time (s) at which the investor learns news k
+    hear: np.ndarray  # float64[K, N] time (s) at which the investor learns news k (or adopts
+    # reading k), inf: never
+    hsal: np.ndarray  # float64[K, N] exp((hear - fired) / salience time): with Mkt.sal, the
+    # salience of row k to investor i, exp(-(t - hear) / salience time); 0 where never heard
+    conv: np.ndarray  # float64[N] conviction: the weight an investor puts on news (mean 1;
+    # heterogeneous priors)
     order: np.ndarray  # int64[N] investors grouped by the stock they trade, basket traders last
     gstart: np.ndarray  # int64[S + 2] where each group starts in `order` (and the end)
     gw: np.ndarray  # float64[S + 1] work space: each group's activity-weighted rate this tick
@@ -117,7 +122,12 @@ class Mkt(NamedTuple):
     var_ref: np.ndarray  # float64[S] variance at normal times (for ratios)
     logp: np.ndarray  # float64[S] last mid log price
     prev_close: np.ndarray  # float64[S] ticks
-    jump: np.ndarray  # float64[K, S] log-value jump of news k (what an unaware investor misses)
+    jump: np.ndarray  # float64[K, S] log-value jump of row k: news (what an unaware investor
+    # misses) or a reading of earlier news (what its adopters add to their view of it)
+    isnews: np.ndarray  # float64[K] 1: row k is news (its jump is in logv); 0: a reading
+    tjump: np.ndarray  # float64[K, S] row k's jump as a theme trader reads it (agents.beliefs)
+    sal: np.ndarray  # float64[K] exp(-(t - fired) / salience time), set each minute
+    fired: np.ndarray  # float64[K] when row k was added (s): the news fired, a reading began
     cfg: np.ndarray  # float64[N_CFG] switches and constants, C_* above
     flow: np.ndarray  # float64[S] fund flow pressure per stock (+ buy, - sell), shares per arrival
     rng: np.ndarray  # uint64[4] xoshiro256** state of decisions and arrivals
@@ -205,12 +215,35 @@ def _mid(book, s, mk):
 
 @njit(**LEAF)
 def _view(inv, mk, i, s, t):
-    """Investor i's estimate of stock s's value (log ticks): the value less news not yet heard."""
+    """Investor i's estimate of stock s's value (log ticks) at time t.
+
+    The public value (every news jump taken out) plus, for each row it has heard, that row's
+    jump as the investor reads it: weighted by its conviction and overweighted while the row is
+    salient, ``conv (1 + theta salience)`` (diagnostic expectations: Bordalo, Gennaioli &
+    Shleifer 2018; salience fades with time since it heard, so the overreaction reverts and the
+    news stays). A theme trader (with the theme channel on) reads each row as news about the AI
+    theme: its stock's AI-linked share of value times the theme's move per unit of that share,
+    not the stock's own move (style investing: Barberis & Shleifer 2003).
+    """
     v = mk.logv[s] + inv.bias[i]
+    theme = inv.kind[i] == THEME and mk.cfg[C_THEME] > 0
+    theta = mk.cfg[C_THETA]
     for k in range(mk.jump.shape[0]):
-        if t < inv.hear[k, i]:
+        if mk.isnews[k] > 0:
             v -= mk.jump[k, s]
+        if t >= inv.hear[k, i]:
+            j = mk.tjump[k, s] if theme else mk.jump[k, s]
+            v += j * inv.conv[i] * (1.0 + theta * mk.sal[k] * inv.hsal[k, i])
     return v
+
+
+@njit(**LEAF)
+def _heard_latest(inv, mk, i, t):
+    """Whether investor i has heard the latest news row by t (True when there is none)."""
+    for k in range(mk.jump.shape[0] - 1, -1, -1):
+        if mk.isnews[k] > 0:
+            return inv.hear[k, i] <= t
+    return True
 
 
 @njit(**LEAF)
@@ -265,8 +298,7 @@ def _fundamental(book, inv, mk, i, s, t, call_phase, mid, b, a, pos, size, cap):
     v = np.exp(_view(inv, mk, i, s, t))
     thr = par[i, F_THRESHOLD]
     lim = min(cap, par[i, F_LIMIT] * (1.0 + abs(v / mid - 1.0) / par[i, F_COMMIT]))
-    nk = mk.jump.shape[0]
-    if not (nk > 0 and inv.hear[nk - 1, i] <= t) and abs(v - mid) > par[i, F_DOUBT] * mid:
+    if not _heard_latest(inv, mk, i, t) and abs(v - mid) > par[i, F_DOUBT] * mid:
         # withdraw its order: a cancel and nothing new (qty 0)
         return True, BUY, LIMIT, NONE, NONE, M_VALUE, BID_SLOT
     heard_news = False
@@ -367,7 +399,8 @@ def _public_value(mk, s):
     information (market factor and the stream of small stock-specific news)."""
     v = mk.logv[s]
     for k in range(mk.jump.shape[0]):
-        v -= mk.jump[k, s]
+        if mk.isnews[k] > 0:
+            v -= mk.jump[k, s]
     return v
 
 
@@ -618,7 +651,7 @@ def _decide(ex, inv, mk, i, t, call_phase):
     mid, b, a = _mid(book, s, mk)
     pos = acc.shares[inv.acct[i], s]
     size = max(1, int(inv.par[i, P_SIZE] * (0.5 + uniform(mk.rng))))
-    if k == FUNDAMENTAL:
+    if k == FUNDAMENTAL or k == THEME:  # a theme trader is a value trader with a theme view
         cap = _arb_cap(inv, mk, acc, i, s, mid, pos)
         if abs(pos) > cap and not call_phase and (b > 0 if pos > 0 else a > 0):
             # over its capital or risk limit: it must cut the position, whatever its view

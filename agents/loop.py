@@ -20,7 +20,8 @@ def new_market_view(prices, intraday_sd, *, vol_of_vol: float, common_factor: fl
                     activity_gain: float, activity_max: float, vol_persistence_min: float,
                     fast_min: float, slow_min: float, var_min: float, flow_noise: float,
                     informational: bool, fire_sale: bool, liquidity: bool, rng,
-                    arbitrage_limits: bool = True) -> Mkt:
+                    arbitrage_limits: bool = True, overreaction: float = 0.0,
+                    theme: bool = True) -> Mkt:
     """The loop's market view at the start: values at `prices` (dollars, per stock).
 
     Args:
@@ -35,6 +36,8 @@ def new_market_view(prices, intraday_sd, *, vol_of_vol: float, common_factor: fl
         flow_noise: baseline random creations/redemptions of passive funds (shares per arrival
             per unit of basket size).
         informational, fire_sale, liquidity, arbitrage_limits: channels on or off.
+        overreaction: theta, the extra weight on salient news (agents.beliefs); theme: theme
+            traders read news as the AI theme's (else as their stock's own).
         rng: a numpy Generator; two xoshiro256** states are drawn from it (decisions, values).
     """
     cfg = np.zeros(_K.N_CFG)
@@ -51,6 +54,8 @@ def new_market_view(prices, intraday_sd, *, vol_of_vol: float, common_factor: fl
     cfg[_K.C_VAR] = 1.0 / (var_min * 60.0)
     cfg[_K.C_FLOW] = flow_noise
     cfg[_K.C_ARB] = 1.0 if arbitrage_limits else 0.0
+    cfg[_K.C_THETA] = overreaction
+    cfg[_K.C_THEME] = 1.0 if theme else 0.0
     prices = np.asarray(prices, float)
     ns = prices.size
     # E[exp(2h)] = exp(2 sig_h^2): scale so that the mean variance is the target
@@ -60,7 +65,8 @@ def new_market_view(prices, intraday_sd, *, vol_of_vol: float, common_factor: fl
         logv=logp.copy(), h=np.zeros(ns), sigma=sigma,
         beta=np.full(ns, common_factor), ema_fast=np.zeros(ns), ema_slow=np.zeros(ns),
         var=(intraday_sd**2) * 4.0, var_ref=(intraday_sd**2) * 4.0, logp=logp.copy(),
-        prev_close=prices * 100.0, jump=np.zeros((0, ns)), cfg=cfg, flow=np.zeros(ns),
+        prev_close=prices * 100.0, jump=np.zeros((0, ns)), isnews=np.zeros(0),
+        tjump=np.zeros((0, ns)), sal=np.zeros(0), fired=np.zeros(0), cfg=cfg, flow=np.zeros(ns),
         rng=seed_state(rng.integers(1, 2**63 - 1, 4)),
         vrng=seed_state(rng.integers(1, 2**63 - 1, 4)),
     )

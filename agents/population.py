@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .beliefs import conviction
 from .params import param
 from .schema import KIND_NAMES, N_PAR, SCHEMAS, Kind, kind_code
 
@@ -17,6 +18,7 @@ P_SIZE = 0  # column of the order size in every kind's row (agents/schema.py)
 
 __all__ = [
     "Fundamental",
+    "Theme",
     "Momentum",
     "Noise",
     "MarketMaker",
@@ -51,7 +53,7 @@ def return_capital(inv, cash_cents, shares, prices_cents, capital0, fraction: fl
     since the start (its equity below `capital0`, cents) comes back, as new arbitrage capital
     arrives (Duffie 2010). Equity as the kernel counts it: capital + cash + holdings at
     `prices_cents` - starting wealth, and a loss's `redemption` withdrawn on top."""
-    rows = np.flatnonzero(inv.kind == Kind.FUNDAMENTAL)
+    rows = np.flatnonzero((inv.kind == Kind.FUNDAMENTAL) | (inv.kind == Kind.THEME))
     if rows.size == 0:
         return
     pnl = cash_cents[rows] + shares[rows] @ np.asarray(prices_cents, float) - inv.w0[rows]
@@ -138,6 +140,29 @@ class Fundamental:
                                   "(else it is gone for good)")
     capital_return_days: float = param(1.0, 0.01, 1000.0, doc="half-life of that return, "
                                        "trading days")
+
+
+@dataclass(frozen=True)
+class Theme(Fundamental):
+    """Theme traders: value traders who hold the AI theme as a theme. They read every news as
+    news about the theme: a row's jump averaged over the theme's stocks (weights: market value
+    times the AI-linked share of value, agents/expectations.py), not their own stock's jump, so a
+    power producer or a lithography maker is marked down with the theme (style investing:
+    Barberis & Shleifer 2003; comovement beyond fundamentals: Barberis, Shleifer & Wurgler 2005).
+    They trade as value traders do (the same parameters and capital, `Fundamental`), homed on the
+    theme's stocks in proportion to the square root of market value times the AI-linked share.
+
+    Sized from the crowding of the trade before the event: "long Magnificent 7" was the most
+    crowded trade in BofA's Global Fund Manager Survey through 2024 and again in January 2025,
+    and thematic AI and semiconductor ETFs had drawn record inflows in 2024 (SMH and SOXX about
+    $35-40bn at the end of 2024): a large part of the institutions in these stocks held them as
+    one trade. 750 theme traders beside the 3,000 value traders make about a fifth of the
+    value-type traders, a quarter in the most AI-linked stocks: an order of magnitude, not
+    fitted. With the theme channel off they read news as their own stock's (ordinary value
+    traders), so runs differ only in that.
+    """
+
+    count: int = param(750, 0, 200_000, doc="investors")
 
 
 @dataclass(frozen=True)
@@ -280,6 +305,7 @@ class Population:
     market_maker: MarketMaker = param(MarketMaker())
     leveraged: Leveraged = param(Leveraged())
     passive: Passive = param(Passive())
+    theme: Theme = param(Theme())
 
 
 # ABIDES's RMSC04 agents (jpmorganchase/abides-jpmc-public, abides-markets: configs/rmsc04.py and
@@ -466,13 +492,14 @@ def _put_abides(ab, sl, counts, home, rate, par, weights, prices, ns, rng) -> No
         rate[lead] = c.rate_per_min / 60.0
 
 
-def fund_baskets(lv: Leveraged, market_value, ai_mask=None, returns=None) -> np.ndarray:
+def fund_baskets(lv: Leveraged, market_value, ai_mask=None, returns=None,
+                 ai_weights=None) -> np.ndarray:
     """Target weights [fund, stock] of the leveraged funds under `lv.basket`'s rule.
 
-    "crowded": funds alternate between the AI theme (`ai_mask`, value-weighted) and the
-    momentum book (the `winners_share` of stocks with the highest 2024 `returns`, at least
-    one, value-weighted); "ai": every fund the AI theme; "all": every fund the whole universe.
-    A missing mask or return falls back to the whole universe.
+    "crowded": funds alternate between the AI theme (`ai_weights`, per stock, normalised; or
+    `ai_mask` value-weighted) and the momentum book (the `winners_share` of stocks with the
+    highest 2024 `returns`, at least one, value-weighted); "ai": every fund the AI theme; "all":
+    every fund the whole universe. A missing mask or return falls back to the whole universe.
     """
     mv = np.asarray(market_value, float)
 
@@ -480,7 +507,10 @@ def fund_baskets(lv: Leveraged, market_value, ai_mask=None, returns=None) -> np.
         w = mv if mask is None else np.where(mask, mv, 0.0)
         return w / w.sum() if w.sum() > 0 else mv / mv.sum()
 
-    books = {"all": [weights(None)], "ai": [weights(ai_mask)]}
+    ai = weights(ai_mask)
+    if ai_weights is not None and np.sum(ai_weights) > 0:
+        ai = np.asarray(ai_weights, float) / np.sum(ai_weights)
+    books = {"all": [weights(None)], "ai": [ai]}
     if returns is None:
         winners = None
     else:
@@ -488,13 +518,14 @@ def fund_baskets(lv: Leveraged, market_value, ai_mask=None, returns=None) -> np.
         k = max(1, int(round(lv.winners_share * r.size)))
         winners = np.zeros(r.size, bool)
         winners[np.argsort(-r, kind="stable")[:k]] = True
-    books["crowded"] = [weights(ai_mask), weights(winners)]
+    books["crowded"] = [ai, weights(winners)]
     book = books[lv.basket]
     return np.array([book[j % len(book)] for j in range(lv.count)]).reshape(lv.count, mv.size)
 
 
 def build_investors(pop: Population, prices, market_value, rng, n_news: int = 0,
-                    basket_mask=None, ai_mask=None, returns=None, sector_mask=None) -> World:
+                    basket_mask=None, ai_mask=None, returns=None, sector_mask=None,
+                    theme_weights=None, ai_weights=None, conviction_sd: float = 0.0) -> World:
     """Investor arrays for `pop` over stocks with `prices` (dollars) and `market_value` (any unit).
 
     Single-stock traders are spread over stocks in proportion to the square root of market value
@@ -504,9 +535,14 @@ def build_investors(pop: Population, prices, market_value, rng, n_news: int = 0,
     chain, `returns` the 2024 returns), those on margin at their starting leverage with the
     difference borrowed (negative cash), the others 98% invested; passive funds hold their
     basket unlevered (`sector_share` of them the `sector_mask` stocks, the rest `basket_mask`,
-    both value-weighted). Every account but the funds' starts with ample cash, so what trading
-    conserves is fixed here; value traders' own capital is `Fundamental.capital`, the rest is a
-    credit line their risk limits never let them use.
+    both value-weighted). `ai_weights` (per stock, e.g. the AI theme's basket: market value
+    times the AI-linked share of value) is the leveraged funds' AI book (without it, `ai_mask`'s
+    stocks value-weighted); `theme_weights` homes the theme traders (in proportion to the square
+    root of market value times the AI-linked share; without it, like value traders). Each
+    investor's conviction (agents.beliefs) is drawn last, log sd `conviction_sd`. Every account
+    but the funds' starts with ample cash, so what trading conserves is fixed here; value
+    traders' own capital is `Fundamental.capital`, the rest is a credit line their risk limits
+    never let them use.
     """
     prices = np.asarray(prices, float)
     ns = prices.size
@@ -517,12 +553,14 @@ def build_investors(pop: Population, prices, market_value, rng, n_news: int = 0,
 
     basket = weights(basket_mask)
     sector_basket = weights(sector_mask)
-    lev_baskets = fund_baskets(pop.leveraged, mv, ai_mask, returns)
+    lev_baskets = fund_baskets(pop.leveraged, mv, ai_mask, returns, ai_weights)
     f, mo, no, mm, lv, pa = (pop.fundamental, pop.momentum, pop.noise, pop.market_maker,
                              pop.leveraged, pop.passive)
+    th = getattr(pop, "theme", None)
     K = Kind
     counts = {K.FUNDAMENTAL: f.count, K.MOMENTUM: mo.count, K.NOISE: no.count,
-              K.MARKET_MAKER: mm.per_stock * ns, K.LEVERAGED: lv.count, K.PASSIVE: pa.count}
+              K.MARKET_MAKER: mm.per_stock * ns, K.LEVERAGED: lv.count, K.PASSIVE: pa.count,
+              K.THEME: th.count if th is not None else 0}
     ab = _abides_kinds(pop)
     counts.update({k: (c.count if k != K.ABIDES_MAKER else c.per_stock * ns * c.num_ticks)
                    for k, c in ab.items()})
@@ -539,6 +577,12 @@ def build_investors(pop: Population, prices, market_value, rng, n_news: int = 0,
     for k, c in ((K.FUNDAMENTAL, f), (K.MOMENTUM, mo), (K.NOISE, no)):
         home[sl[k]] = _home_stocks(counts[k], weights, rng)
         rate[sl[k]] = c.rate_per_min / 60.0
+    if counts[K.THEME]:
+        # sqrt(market value) x AI-linked share, the theme's weights being value x that share
+        tw = weights if theme_weights is None else (
+            np.asarray(theme_weights, float) / np.sqrt(np.maximum(mv, 1e-300)))
+        home[sl[K.THEME]] = _home_stocks(counts[K.THEME], tw, rng)
+        rate[sl[K.THEME]] = th.rate_per_min / 60.0
     home[sl[K.MARKET_MAKER]] = np.repeat(np.arange(ns), mm.per_stock)
     rate[sl[K.MARKET_MAKER]] = mm.rate_per_min / 60.0
     rate[sl[K.LEVERAGED]] = lv.rate_per_min / 60.0
@@ -558,6 +602,12 @@ def build_investors(pop: Population, prices, market_value, rng, n_news: int = 0,
         max_gross=f.max_gross, redemption=f.redemption)
     bias[sl[K.FUNDAMENTAL]] = (rng.normal(0.0, f.bias_sd, counts[K.FUNDAMENTAL])
                                if counts[K.FUNDAMENTAL] else 0.0)
+    if counts[K.THEME]:
+        size = shares_of(th.notional)[sl[K.THEME]]
+        put(K.THEME, size=size, threshold=th.threshold, take_prob=th.take_prob,
+            position_limit=th.position_limit * size, doubt=th.doubt, commitment=th.commitment,
+            max_gross=th.max_gross, redemption=th.redemption)
+        bias[sl[K.THEME]] = rng.normal(0.0, th.bias_sd, counts[K.THEME])
     size = shares_of(mo.notional)[sl[K.MOMENTUM]]
     put(K.MOMENTUM, size=size, threshold=mo.threshold, slow_weight=mo.slow_weight,
         position_limit=mo.position_limit * size)
@@ -584,7 +634,7 @@ def build_investors(pop: Population, prices, market_value, rng, n_news: int = 0,
     # endowments (cash in cents, shares)
     shares = np.zeros((n, ns), np.int64)
     cash = np.full(n, 10**11, np.int64)  # $1bn of credit line each: cash never binds a decision
-    for k in (K.FUNDAMENTAL, K.MOMENTUM, K.NOISE):
+    for k in (K.FUNDAMENTAL, K.MOMENTUM, K.NOISE, K.THEME):
         idx = np.arange(start[k], start[k + 1])
         if idx.size:
             lim = (par[idx, SCHEMAS[k].column("position_limit")] if k != K.NOISE
@@ -593,6 +643,8 @@ def build_investors(pop: Population, prices, market_value, rng, n_news: int = 0,
                 np.int64)
     capital = np.zeros(n)  # cents
     capital[sl[K.FUNDAMENTAL]] = f.capital * 100.0
+    if counts[K.THEME]:
+        capital[sl[K.THEME]] = th.capital * 100.0
     for q, j in enumerate(range(start[K.LEVERAGED], start[K.LEVERAGED + 1])):
         hold = lv.equity * (lv.leverage if on_margin[q] else 0.98) * lev_baskets[q] / prices
         shares[j] = np.round(hold).astype(np.int64)
@@ -612,7 +664,9 @@ def build_investors(pop: Population, prices, market_value, rng, n_news: int = 0,
         kind=kind, acct=np.arange(n, dtype=np.int64), home=home, rate=rate,
         cum=np.cumsum(rate[order]), par=par, bias=bias, anchor=np.full(n, np.nan),
         oid=np.full((n, 2), -1, np.int64),
-        basket=bask, hear=np.zeros((n_news, n)), order=order, gstart=gstart, gw=np.zeros(ns + 1),
-        capital=capital, w0=cash + shares @ (prices * 100.0), fflow=np.zeros(n),
+        basket=bask, hear=np.zeros((n_news, n)), hsal=np.zeros((n_news, n)),
+        conv=conviction(n, conviction_sd, rng), order=order, gstart=gstart,
+        gw=np.zeros(ns + 1), capital=capital, w0=cash + shares @ (prices * 100.0),
+        fflow=np.zeros(n),
     )
     return World(inv, cash, shares, dict(zip(KIND_NAMES, counts, strict=True)))

@@ -40,6 +40,8 @@ class Kind(IntEnum):
     ABIDES_VALUE = 7
     ABIDES_MOMENTUM = 8
     ABIDES_MAKER = 9
+    # value traders who read news as news about the AI theme (agents/population.py Theme)
+    THEME = 10
 
     @property
     def label(self) -> str:
@@ -111,11 +113,12 @@ class KindRegistry:
         return self.names.index(name)
 
 
+#: a value trader's parameter columns (fundamental and theme traders)
+_VALUE_COLUMNS = ("size", "threshold", "take_prob", "position_limit", "doubt", "commitment",
+                  "max_gross", "redemption")
 #: the built-in kinds' parameter columns (agents/population.py fills them, the kernels read them)
 SCHEMAS = (
-    KindSchema(Kind.FUNDAMENTAL, "fundamental",
-               ("size", "threshold", "take_prob", "position_limit", "doubt", "commitment",
-                "max_gross", "redemption")),
+    KindSchema(Kind.FUNDAMENTAL, "fundamental", _VALUE_COLUMNS),
     KindSchema(Kind.MOMENTUM, "momentum", ("size", "threshold", "slow_weight", "position_limit")),
     KindSchema(Kind.NOISE, "noise",
                ("size", "market_prob", "limit_distance", "dip_threshold", "dip_propensity")),
@@ -134,6 +137,9 @@ SCHEMAS = (
                ("size", "fast_n", "slow_n", "ma_fast", "ma_slow", "seen")),
     KindSchema(Kind.ABIDES_MAKER, "abides_maker",
                ("size", "pov", "level_spacing", "spread_alpha", "price_skew", "spread")),
+    # a theme trader decides as a value trader does (the same columns, the same kernel), with
+    # its own view of the news
+    KindSchema(Kind.THEME, "theme", _VALUE_COLUMNS),
 )
 REGISTRY = KindRegistry(SCHEMAS)
 #: kind labels in code order

@@ -45,6 +45,7 @@ from agents.population import (
     Momentum,
     Noise,
     Passive,
+    Theme,
 )
 from scenarios.scenario import ALL_TICKERS, Dynamics, Rules, Scenario
 
@@ -62,6 +63,7 @@ RMSC04 = AbidesPopulation(
     market_maker=MarketMaker(per_stock=0),
     leveraged=Leveraged(count=0),
     passive=Passive(count=0),
+    theme=Theme(count=0),
     abides_noise=AbidesNoise(count=1000),  # num_noise_agents
     abides_value=AbidesValue(count=102),  # num_value_agents, lambda_a, sigma_n, kappa
     abides_momentum=AbidesMomentum(count=12),  # num_momentum_agents, 37 s, 20 / 50

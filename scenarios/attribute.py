@@ -1,11 +1,12 @@
 """Counterfactual channels: how much of each stock's shock-day move each channel accounts for.
 
-The scenario runs with every contagion channel on, then once with each channel off
-(fundamental, informational, fire sale, liquidity, and the crash mechanisms: limits to
-arbitrage, crowding, fund flows), and once with no shock at all, over the same seeds, as far as
-the day after the shock day (where the scenario has one). A channel's share of a stock's move
-is the mean, over seeds, of ``move(all on) - move(channel off)``; "no shock" gives the part of
-the move that is ordinary market noise. What no single channel accounts for is "direct": the
+The scenario runs with every contagion channel on, then once with each channel off (fundamental,
+informational, fire sale, liquidity; the crash mechanisms: limits to arbitrage, crowding, fund
+flows; what the market priced: expectations, theme traders; beliefs after the news:
+overreaction, narratives, disagreement), and once with no shock at all, over the same seeds, as
+far as the day after the shock day (where the scenario has one). A channel's share of a stock's
+move is the mean, over seeds, of ``move(all on) - move(channel off)``; "no shock" gives the part
+of the move that is ordinary market noise. What no single channel accounts for is "direct": the
 shock's own hit on the firms it is about (Nvidia's lost demand reaches Nvidia without any
 contagion) plus the channels' interactions, so that ``move = no shock + channels + direct``.
 
@@ -36,19 +37,33 @@ from agents.params import to_dict
 __all__ = ["CHANNELS", "MEASURES", "attribute", "format_table", "shock_day", "configurations"]
 
 CHANNELS = ("fundamental", "informational", "fire_sale", "liquidity", "arbitrage_limits",
-            "crowding", "fund_flows")
+            "crowding", "fund_flows", "expectations", "theme", "overreaction", "narratives",
+            "disagreement")
 #: the measures split: the shock day's close, its low, the next day's close (each against the
 #: close before it)
 MEASURES = ("close", "trough", "next_day")
 
 
 def shock_day(scenario) -> int:
-    """The day of the scenario's largest shock (by `Shock.magnitude`), else of its first."""
-    news = [s for s in scenario.shocks if getattr(s, "enabled", True)]
+    """The day of the scenario's largest shock: the one that moves a simulated stock's value
+    most (its effect on a fresh world, scenarios.world.value_context), or, among shocks that
+    move no value (flows, liquidity), the largest by `Shock.magnitude`; ties go to the first."""
+    from scenarios.world import value_context
+
+    news = [s for s in scenario.shocks if getattr(s, "enabled", True) and s.day < scenario.days]
     if not news:
         raise ValueError(f"scenario {scenario.name!r} has no shocks to attribute")
+    idx = None
 
-    return max(news, key=lambda s: (s.magnitude, -s.day)).day
+    def size(sh):
+        nonlocal idx
+        ctx = value_context(scenario)  # fresh firms: an effect changes them
+        if idx is None:
+            idx = [ctx.universe.index(t) for t in scenario.tickers]
+        dv = sh.effect(ctx).dv
+        return (1, float(np.max(np.abs(dv[idx])))) if dv is not None else (0, sh.magnitude)
+
+    return max(news, key=lambda s: (*size(s), -s.day)).day
 
 
 def configurations(scenario) -> dict[str, object]:
@@ -166,9 +181,11 @@ def attribute(scenario, seeds, out: Path, workers: int = 2, progress: bool = Fal
 
 
 #: column heads of the text table (12 characters at most)
-_HEADS = {"fundamental": "fundamental", "informational": "informationl", "fire_sale": "fire sale",
+_HEADS = {"fundamental": "fundamental", "informational": "inform.", "fire_sale": "fire sale",
           "liquidity": "liquidity", "arbitrage_limits": "arb. limits", "crowding": "crowding",
-          "fund_flows": "fund flows"}
+          "fund_flows": "fund flows", "expectations": "expectation", "theme": "theme",
+          "overreaction": "overreact.", "narratives": "narratives",
+          "disagreement": "disagree."}
 
 
 def format_table(res: dict, measure: str = "close") -> str:

@@ -101,7 +101,7 @@ class TradingDay:
         ex = self.exchange
         t0 = self.day * SESSION_SECONDS + self.minute * 60
         self._fire(self.minute)
-        self._apply_jevons(t0)
+        self._salience(t0)
         self._attend(t0)
         self._fund_flows()
         call_s = self.spec.rules.closing_call_s if self.spec.rules.auctions else 0

@@ -1,7 +1,12 @@
 """`jevons`: cheaper AI raises compute demand over the following weeks (Jevons's paradox).
 
 Day 1: news of much cheaper AI; many read it as less compute needed, a large share the Jevons
-way. Then, every three days, usage figures show demand rising: +4% each time, four times.
+way. Then, every three days, usage figures show demand rising: +1% each time, four times.
+
+Sizes are on the scale of the DeepSeek calibration (scenarios/deepseek.py): with value on
+expectations a change in the demand expected at the end of the build-out moves AI-linked values
+through their durations, about four times as much as it moved them on current revenue, so these
+are a quarter of the sizes this scenario had before (-0.1, +0.1 and +0.04).
 """
 
 from dataclasses import dataclass
@@ -10,7 +15,7 @@ from agents.params import param
 from scenarios.scenario import Scenario
 from scenarios.shocks import AIDemandNews
 
-_USAGE = tuple(AIDemandNews(name=f"usage_{k + 1}", day=4 + 3 * k, minute=-1, size=0.04,
+_USAGE = tuple(AIDemandNews(name=f"usage_{k + 1}", day=4 + 3 * k, minute=-1, size=0.01,
                             reach=0.3, spread_per_hour=1.0) for k in range(4))
 
 
@@ -22,7 +27,7 @@ class Jevons(Scenario):
     description: str = "Cheaper AI that raises compute demand over the following weeks."
     days: int = param(15, 1, 250, doc="trading days simulated")
     shocks: tuple = param((
-        AIDemandNews(name="cheap_ai", day=1, minute=-1, size=-0.1, reach=0.4,
-                     spread_per_hour=1.0, jevons_share=0.5, jevons_size=0.1),
+        AIDemandNews(name="cheap_ai", day=1, minute=-1, size=-0.025, reach=0.4,
+                     spread_per_hour=1.0, jevons_share=0.5, jevons_size=0.025),
         *_USAGE,
     ), doc="timed shocks (scenarios/shocks.py), by name")

@@ -6,6 +6,7 @@ and how investors hear of it (the information network) and attend to it.
 
 import numpy as np
 
+from agents.beliefs import add_row, reading_times, rehear, set_salience
 from agents.loop import attention_rates
 from agents.networks import information_graph, spread_times, to_csr
 from agents.population import maker_rows, set_maker_quotes
@@ -19,7 +20,7 @@ __all__ = ["NewsEffects"]
 
 
 class NewsEffects:
-    """Shocks firing on schedule, news rows, attention and Jevons readings (a model mixin)."""
+    """Shocks firing on schedule, rows of news and readings, attention (a model mixin)."""
 
     def _init_news(self, spec) -> None:
         """Empty event log and timed effects; the market makers' parameters to restore."""
@@ -27,7 +28,9 @@ class NewsEffects:
         self.events = []  # (day, minute, shock name, type, text) as shocks fire
         self._csr = None  # information network, built at the first news
         self._timed = []  # (global minute it ends, undo function)
-        self._jevons = []  # (hear time, investor index, log bias added) not yet applied
+        # news name -> (row of its Jevons reading, when each investor heard the news)
+        self._readings = {}
+        self._salience_s = spec.beliefs.salience_days * SESSION_SECONDS
         self._attention = []  # (hear times, extra rate per investor) of news still in mind
         self.rate0 = self.inv.rate.copy()
         self.mm_rows = maker_rows(self.inv)
@@ -95,21 +98,17 @@ class NewsEffects:
         return t + spread_times(*self._csr, np.sort(seeds), sh.spread_per_hour, rng, horizon)
 
     def _news(self, sh, eff, t):
-        """Values jump now; each investor acts on it from the time it hears it."""
+        """Values jump now; each investor acts on it from the time it hears it; a reading of
+        it (Jevons) is a row of its own that spreads from its first readers."""
         jump = np.log1p(np.maximum(eff.dv[self.uidx], -0.99))
         self.mk.logv[:] += jump
         self.mk.h[:] += np.log1p(self.spec.dynamics.news_vol * np.abs(jump) / self.day_sd)
         hear = self._hear_times(sh, t)
         readers = np.zeros(0, np.int64)
         if eff.jevons_dv is not None:
-            # a Jevons reader hears the news like everyone else and then, instead of taking it
-            # as told, shifts its own estimate to the Jevons reading (at the next minute)
+            # first readers: hearers who read it the Jevons way at once
             readers = np.flatnonzero((self.news_rng.random(hear.size) < sh.jevons_share)
-                                     & np.isfinite(hear) & (self.inv.home >= 0))
-            jb = np.log1p(np.maximum(eff.jevons_dv[self.uidx], -0.99)) - jump
-            add = jb[self.inv.home[readers]]
-            self._jevons.extend(zip(hear[readers], readers, add, strict=True))
-            self._jevons.sort()
+                                     & np.isfinite(hear))
         # attention: an investor who has heard trades more, the more so the more its stock moved
         d = self.spec.dynamics
         if d.attention > 0:
@@ -121,16 +120,51 @@ class NewsEffects:
         if sh.digest > 0:  # the part taken in later: its own row, heard after a delay
             late = hear + self.news_rng.exponential(sh.digest_hours * 3600.0, hear.size)
             late[readers] = hear[readers]  # a Jevons reader has its own reading at once
-            self._add_news(jump * sh.digest, late)
+            self._add_row(jump * sh.digest, late, t, news=True)
             jump_now = jump * (1.0 - sh.digest)
-        # last: the kernel takes "heard the latest news" to mean heard this row
-        self._add_news(jump_now, hear)
+        self._add_row(jump_now, hear, t, news=True)
+        if eff.jevons_dv is not None:
+            jb = np.log1p(np.maximum(eff.jevons_dv[self.uidx], -0.99)) - jump
+            starts = np.full(hear.size, np.inf)
+            starts[readers] = hear[readers]
+            adopt = self._spread_reading(starts, hear, sh.spread_per_hour, t)
+            self._readings[sh.name] = (self.mk.jump.shape[0], hear)
+            self._add_row(jb, adopt, t, news=False)
+        if getattr(sh, "persuades", "") and sh.persuades in self._readings:
+            self._persuade(sh, hear, t)
 
-    def _add_news(self, jump, hear):
-        """A row of news: log-value jump per stock (the part an unaware investor misses) and
-        the time each investor hears it."""
-        self.mk = self.mk._replace(jump=np.vstack([self.mk.jump, jump[None, :]]))
-        self.inv = self.inv._replace(hear=np.vstack([self.inv.hear, hear[None, :]]))
+    def _spread_reading(self, starts, heard, rate_per_hour, t):
+        """Adoption times of a reading from `starts` (its readers on their own) over the
+        information network; with the narratives channel off, nobody persuades anybody."""
+        b = self.spec.beliefs
+        p = b.persuasion if self.spec.channels.narratives else 0.0
+        if self._csr is None:
+            self._csr = to_csr(information_graph(self.inv.kind.size, self.news_rng))
+        horizon = self.spec.days * SESSION_SECONDS
+        return reading_times(*self._csr, starts, heard, rate_per_hour, p, self.news_rng,
+                             horizon)
+
+    def _persuade(self, sh, hear, t):
+        """Later news that argues a reading: a share of its hearers (beliefs.persuasion) adopt
+        the reading of the news it names, and spread it in turn (narratives channel only)."""
+        if not self.spec.channels.narratives:
+            return
+        row, heard = self._readings[sh.persuades]
+        new = self.news_rng.random(hear.size) < self.spec.beliefs.persuasion
+        starts = np.where(new & np.isfinite(hear), hear, np.inf)
+        adopt = self._spread_reading(starts, heard, sh.spread_per_hour, t)
+        rehear(self.inv, self.mk, row, adopt, self._salience_s)
+
+    def _add_row(self, jump, hear, t, *, news: bool):
+        """A row of news (the log-value jump per stock an unaware investor misses) or of a
+        reading (what its adopters add), heard at `hear` (seconds per investor)."""
+        self.inv, self.mk = add_row(self.inv, self.mk, jump, hear, news=news, fired_s=float(t),
+                                    salience_s=self._salience_s, theme_w=self.theme_w,
+                                    theme_a=self.theme_a)
+
+    def _salience(self, t):
+        """Each row's salience at time t (agents.beliefs.set_salience)."""
+        set_salience(self.mk, float(t), self._salience_s)
 
     def _attend(self, t):
         """Trading rates at time t: 1 + extra x exp(-(t - heard) / attention time) after news
@@ -144,13 +178,4 @@ class NewsEffects:
         attention_rates(self.rate0, hear, extra, float(t), tau, self.inv.order, self.inv.rate,
                            self.inv.cum, live)
         self._attention = [a for a, keep in zip(self._attention, live, strict=True) if keep]
-
-    def _apply_jevons(self, t):
-        """Jevons readers who heard by time t shift their estimates."""
-        k = 0
-        while k < len(self._jevons) and self._jevons[k][0] <= t:
-            _, i, add = self._jevons[k]
-            self.inv.bias[i] += add
-            k += 1
-        del self._jevons[:k]
 

@@ -7,6 +7,8 @@ Override any field by its dotted path (`agents.params.override`, the CLI's `--se
 import re
 from dataclasses import dataclass
 
+from agents.beliefs import Beliefs
+from agents.expectations import ExpectationParams
 from agents.networks import ExposureParams
 from agents.params import ParamError, param
 from agents.population import (
@@ -43,6 +45,18 @@ class Channels:
                            "market)")
     fund_flows: bool = param(True, doc="ETF and index investors chase returns: outflows after "
                              "falls")
+    expectations: bool = param(True, doc="value moves on what prices assumed: AI-linked growth "
+                               "through its duration (else current AI revenue alone)")
+    theme: bool = param(True, doc="theme traders read news as the AI theme's and funds' AI "
+                        "books hold the theme by AI-linked value (else by their stock's own "
+                        "news and by role)")
+    overreaction: bool = param(True, doc="salient news is overweighted and the excess fades "
+                               "over days (else news is taken at its size)")
+    narratives: bool = param(True, doc="readings of the news (Jevons) spread from investor to "
+                             "investor and later news persuades more (else only the first "
+                             "readers hold them)")
+    disagreement: bool = param(True, doc="investors weigh the same news differently "
+                               "(heterogeneous priors; else all alike)")
 
 
 @dataclass(frozen=True)
@@ -100,6 +114,8 @@ class Scenario:
     channels: Channels = param(Channels())
     dynamics: Dynamics = param(Dynamics())
     exposure: ExposureParams = param(ExposureParams())
+    expectations: ExpectationParams = param(ExpectationParams())
+    beliefs: Beliefs = param(Beliefs())
     shocks: tuple[Shock, ...] = param(
         (), doc="timed shocks (scenarios/shocks.py), addressed by name")
 
@@ -122,22 +138,42 @@ class Scenario:
                     f"shocks: element {i} must be a shock (one of scenarios/shocks.py's types: "
                     f"AIDemandNews, CapexGuidance, ...; got {type(sh).__name__} {sh!r:.40}); "
                     "change a shock's fields by name, e.g. shocks.deepseek.size=-0.3", "shocks")
+        self._check_persuades()
         if not self.tickers:
             raise ParamError("tickers: must name at least one stock", "tickers")
         dup = sorted({t for t in self.tickers if self.tickers.count(t) > 1})
         if dup:
             raise ParamError(f"tickers: each stock at most once (got {dup[0]} twice)", "tickers")
 
+    def _check_persuades(self) -> None:
+        """A news that argues a reading must name an AI-demand news that fires before it (with
+        no Jevons readers there is no reading, and it persuades nobody)."""
+        from scenarios.shocks import AIDemandNews
+
+        for sh in self.shocks:
+            name = getattr(sh, "persuades", "")
+            if not name:
+                continue
+            earlier = [o.name for o in self.shocks if isinstance(o, AIDemandNews)
+                       and (o.day, o.minute) < (sh.day, sh.minute)]
+            if name not in earlier:
+                allowed = ", ".join(earlier) or "none in this scenario"
+                raise ParamError(f"shocks.{sh.name}.persuades: must name an AI-demand news "
+                                 f"that fires earlier ({allowed}; got {name!r})",
+                                 f"shocks.{sh.name}.persuades")
+
     def warnings(self) -> list[str]:
         """One line per setting that runs but makes a world nobody meant (printed by the CLI).
 
         Funds are sized in dollars, not in proportion to the population: with far fewer
-        individual investors per stock than the calibrated world (9,600 over 19 stocks) and the
+        individual investors per stock than the calibrated world (10,350 over 19 stocks) and the
         funds left as they are, the funds' flows dominate prices (500 investors: -60% a day).
         """
         pop, ref = self.population, Population()
-        people = pop.fundamental.count + pop.momentum.count + pop.noise.count
-        ref_people = (ref.fundamental.count + ref.momentum.count + ref.noise.count) * len(
+        people = (pop.fundamental.count + pop.theme.count + pop.momentum.count
+                  + pop.noise.count)
+        ref_people = (ref.fundamental.count + ref.theme.count + ref.momentum.count
+                      + ref.noise.count) * len(
             self.tickers) / len(ALL_TICKERS)
         funds = pop.leveraged.count + pop.passive.count
         ref_funds = ref.leveraged.count + ref.passive.count

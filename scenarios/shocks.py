@@ -13,10 +13,12 @@ informational channel off everyone hears at once. Investors under-react at first
 finding: news is digested over hours and days): a hearer takes in ``1 - digest`` of the move when
 it hears the news and the rest after an exponential delay with mean ``digest_hours``. News also
 raises the uncertainty of the values it moves (``dynamics.news_vol``) and the attention of those
-who hear it (``dynamics.attention``). Value changes come from the supply network
-(``agents/networks.py``): a change in some firms' AI-linked revenue ``direct`` reaches their
-suppliers through ``x = (I - g W)^-1 direct`` and moves value by ``dV/V = a x / S``; with the
-fundamental channel off only ``direct`` counts (no propagation).
+who hear it (``dynamics.attention``); while it is salient they overweight it (agents/beliefs.py).
+Value changes come from the supply network (``agents/networks.py``) and what prices assumed
+(``agents/expectations.py``): a change in some firms' AI-linked revenue ``direct`` reaches their
+suppliers through ``x = (I - g W)^-1 direct`` and moves value by ``dV/V = A x / S``, A the
+AI-linked share of value; with the fundamental channel off only ``direct`` counts (no
+propagation).
 
 Units: fractions unless stated (``-0.2`` = minus 20%), money in $bn, durations in minutes.
 The per-firm facts below (foundry dependence, China revenue) are public figures rounded to what
@@ -30,7 +32,12 @@ from typing import NamedTuple
 
 import numpy as np
 
-from agents.networks import ai_exposure, revenue_value_change, supplier_shares
+from agents.networks import (
+    ai_exposure,
+    demand_value_change,
+    revenue_value_change,
+    supplier_shares,
+)
 from agents.params import ParamError, param, validate
 from agents.schema import Kind
 
@@ -138,27 +145,41 @@ class _News(Shock):
     digest: float = param(0.0, 0.0, 1.0, doc="share of the move a hearer takes in only later")
     digest_hours: float = param(2.0, 0.0, 1000.0,
                                 doc="mean delay (exponential) before the rest is taken in, h")
+    persuades: str = param("", doc="name of an earlier AI-demand news whose Jevons reading "
+                           "this news argues: a share beliefs.persuasion of its hearers adopt "
+                           "that reading ('' none)")
     enabled: bool = param(True, doc="false: the shock changes nothing")
 
 
 def _ctx_direct_value(model, direct):
     return revenue_value_change(direct, model.universe, model.graph, model.exposure_params,
-                                propagate=model.propagate)
+                                propagate=model.propagate, expectations=model.expectations)
+
+
+def _ctx_demand_value(model, d):
+    return demand_value_change(d, model.universe, model.graph, model.exposure_params,
+                               model.expectations, propagate=model.propagate)
 
 
 @dataclass(frozen=True)
 class AIDemandNews(_News):
     """News that changes expected AI compute demand (the DeepSeek report, a Jevons reading).
 
-    Changes: every firm's value by ``size x value_beta`` (agents/networks.py, steps 1-4, buyers
-    included); hyperscalers' expected capex by ``size``. A share ``jevons_share`` of the hearers
-    reads it the Jevons way, as a demand change of ``jevons_size`` instead.
+    ``size`` is the change in the compute demand expected at the end of the AI build-out
+    (``expectations.buildout_years`` from now). Changes: every firm's value by
+    ``agents.networks.demand_value_change`` (on expectations: the expected growth of AI-linked
+    cash flows by ln(1 + size) / T a year, each part of value through its duration; with the
+    expectations channel off, ``size x value_beta`` on current AI revenue); hyperscalers'
+    expected capex by ``size``. A share ``jevons_share`` of the hearers reads it the Jevons way,
+    as a demand change of ``jevons_size``: that reading is a row of its own which spreads from
+    them over the information network (agents/beliefs.py).
     """
 
     name: str = "ai_demand"
-    size: float = param(-0.2, -0.9, 2.0, doc="change in expected AI compute demand, fraction")
+    size: float = param(-0.2, -0.5, 0.5, doc="change in the AI compute demand expected at the "
+                        "end of the build-out (expectations.buildout_years), fraction")
     jevons_share: float = param(0.0, 0.0, 1.0, doc="share of hearers reading it the Jevons way")
-    jevons_size: float = param(0.05, -0.9, 2.0, doc="demand change a Jevons reader infers")
+    jevons_size: float = param(0.05, -0.5, 0.5, doc="demand change a Jevons reader infers")
 
     @property
     def magnitude(self) -> float:
@@ -171,11 +192,10 @@ class AIDemandNews(_News):
                 f.expect(self.size)
         ex = ai_exposure(model.universe, model.graph, model.exposure_params,
                          propagate=model.propagate)
-        beta = np.array([ex[t].value_beta for t in model.universe.tickers])
         total = np.array([ex[t].total for t in model.universe.tickers])
-        jev = beta * self.jevons_size if self.jevons_share > 0 else None
-        return Effect(dv=beta * self.size, revenue=total * self.size, jevons_dv=jev,
-                      text=f"AI compute demand {self.size:+.0%}")
+        jev = _ctx_demand_value(model, self.jevons_size) if self.jevons_share > 0 else None
+        return Effect(dv=_ctx_demand_value(model, self.size), revenue=total * self.size,
+                      jevons_dv=jev, text=f"AI compute demand {self.size:+.1%}")
 
 
 @dataclass(frozen=True)

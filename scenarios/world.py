@@ -10,14 +10,17 @@ import dataclasses
 
 import numpy as np
 
+from agents.expectations import load_decomposition
 from agents.firms import make_firm
 from agents.loop import new_market_view
-from agents.networks import supply_graph
+from agents.networks import ai_exposure, supply_graph
 from agents.population import build_investors, mute_trend_followers
 from agents.universe import SELLER_ROLES, load_edges, load_universe
 from market import SESSION_SECONDS, Exchange, MarketRules
 
-__all__ = ["build_world", "add_firms", "add_agents", "shock_schedule", "SECTOR_ROLES"]
+__all__ = ["build_world", "add_firms", "add_agents", "shock_schedule", "ai_value_share",
+           "value_context",
+           "SECTOR_ROLES"]
 
 #: what a semiconductor ETF holds (SMH / SOXX-like): chips and the chain that makes them
 SECTOR_ROLES = ("chip_designer", "ip_licensor", "foundry", "equipment", "memory")
@@ -31,6 +34,10 @@ def build_world(m, spec) -> None:
     m.universe = uni
     m.graph = supply_graph(uni, load_edges(uni))
     m.exposure_params = scenario.exposure
+    m.decomposition = load_decomposition(uni, scenario.expectations)
+    # what shocks value through: the decomposition, or None for current AI revenue alone
+    m.expectations = ((m.decomposition, scenario.expectations)
+                      if scenario.channels.expectations else None)
     m.propagate = scenario.channels.fundamental
     m.uidx = np.asarray(idx, np.int64)
     m.tickers = tuple(scenario.tickers)
@@ -51,9 +58,17 @@ def build_world(m, spec) -> None:
     if not scenario.channels.crowding:  # no themes, no winners: every fund holds the market
         pop = dataclasses.replace(pop, leveraged=dataclasses.replace(pop.leveraged,
                                                                      basket="all"))
+    m.theme_a = ai_value_share(uni, m.graph, scenario, m.decomposition)[idx]
+    tw = np.asarray(uni.market_value_bn)[idx] * m.theme_a
+    m.theme_w = tw / tw.sum() if tw.sum() > 0 else tw  # the AI theme's basket
+    ch = scenario.channels
     world = build_investors(pop, m.prices0, mv, m.rng, ai_mask=ai,
                             returns=np.asarray(uni.return_2024_pct)[idx],
-                            sector_mask=np.array([r in SECTOR_ROLES for r in m.roles]))
+                            sector_mask=np.array([r in SECTOR_ROLES for r in m.roles]),
+                            theme_weights=m.theme_w,
+                            ai_weights=m.theme_w if ch.theme else None,
+                            conviction_sd=(scenario.beliefs.conviction_sd if ch.disagreement
+                                           else 0.0))
     m.inv = world.inv
     m.kinds_count = world.kinds_count
     ex = m.exchange
@@ -64,14 +79,15 @@ def build_world(m, spec) -> None:
     vol = np.asarray(uni.vol_2024_pct)[idx] / 100.0 * d.vol_scale
     per_s = vol / np.sqrt(252 * SESSION_SECONDS)
     intraday = per_s * np.sqrt(1.0 - d.overnight_share)
-    ch = scenario.channels
     m.mk = new_market_view(
         m.prices0, intraday, vol_of_vol=d.vol_of_vol, common_factor=d.common_factor,
         activity_gain=d.activity_gain, activity_max=d.activity_max,
         vol_persistence_min=d.vol_persistence_min, fast_min=d.fast_min, slow_min=d.slow_min,
         var_min=d.var_min, flow_noise=scenario.population.passive.flow_noise,
         informational=ch.informational, fire_sale=ch.fire_sale, liquidity=ch.liquidity,
-        rng=m.rng, arbitrage_limits=ch.arbitrage_limits)
+        rng=m.rng, arbitrage_limits=ch.arbitrage_limits,
+        overreaction=scenario.beliefs.overreaction if ch.overreaction else 0.0,
+        theme=ch.theme)
     m.overnight_sd = vol / np.sqrt(252) * np.sqrt(d.overnight_share)
     # streams of their own (drawn from the model's generator): overnight value news, and who
     # hears news when; so that counterfactual runs share value paths (common random numbers)
@@ -81,6 +97,31 @@ def build_world(m, spec) -> None:
 
     if not scenario.channels.informational:  # no trend following on top of the news
         mute_trend_followers(m.inv)
+
+
+def ai_value_share(universe, graph, scenario, decomposition) -> np.ndarray:
+    """Each stock's AI-linked share of value over the whole universe: assets in place times
+    their AI revenue share plus the AI-linked growth (agents/expectations.py). The AI theme's
+    basket is market value times it, so a stock is in the theme as far as its value rests on
+    AI, whatever its role."""
+    ex = ai_exposure(universe, graph, scenario.exposure)
+    s = np.array([ex[t].ai_revenue_share for t in universe.tickers])
+    return decomposition.place * s + decomposition.ai_growth
+
+
+def value_context(spec):
+    """What a shock's `effect` reads of a world (universe, networks, the value model, fresh
+    firms), without investors or an exchange: to size shocks before anything runs."""
+    import types
+
+    uni = load_universe()
+    ctx = types.SimpleNamespace(universe=uni, graph=supply_graph(uni, load_edges(uni)),
+                                exposure_params=spec.exposure,
+                                propagate=spec.channels.fundamental, tickers=tuple(spec.tickers))
+    dec = load_decomposition(uni, spec.expectations)
+    ctx.expectations = (dec, spec.expectations) if spec.channels.expectations else None
+    add_firms(ctx, spec)
+    return ctx
 
 
 def add_firms(m, spec) -> None:

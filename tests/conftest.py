@@ -11,7 +11,8 @@ from agents.params import apply_overrides
 from scenarios.catalog import get_scenario
 
 #: investors per kind of the small world, and a short pre-open
-SMALL_POPULATION = ["population.fundamental.count=300", "population.momentum.count=100",
+SMALL_POPULATION = ["population.fundamental.count=300", "population.theme.count=75",
+                    "population.momentum.count=100",
                     "population.noise.count=400", "population.leveraged.count=4",
                     "population.passive.count=4", "population.market_maker.per_stock=2",
                     "rules.preopen_rounds=60"]

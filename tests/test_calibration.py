@@ -35,7 +35,9 @@ def test_verdicts_take_the_median_and_the_band():
 
 @pytest.mark.slow
 def test_deepseek_meets_nvidias_27_january():
-    stats = measure(get_scenario("deepseek"), seeds=range(5), workers=2)
+    """The acceptance's own measure: medians over 20 seeds (five were too few: a quarter of the
+    seeds close in the top half of the day's range, as the Jevons reading spreads)."""
+    stats = measure(get_scenario("deepseek"), seeds=range(20), workers=2)
     v = verdicts(stats)
     failed = {k: round(r["median"], 2) for k, r in v.items() if not r["pass"]}
     assert not failed, f"outside {({k: TARGETS[k][:2] for k in failed})}: {failed}"

@@ -25,6 +25,7 @@ from agents.population import (
     Noise,
     Passive,
     Population,
+    Theme,
     build_investors,
     fund_baskets,
     return_capital,
@@ -70,7 +71,7 @@ def one_value_trader(capital=1e6, arb=True, redemption=0.5):
                                              doubt=10.0),
                      momentum=Momentum(count=0), noise=Noise(count=0),
                      market_maker=MarketMaker(per_stock=0), leveraged=Leveraged(count=0),
-                     passive=Passive(count=0))
+                     passive=Passive(count=0), theme=Theme(count=0))
     w = build_investors(pop, np.array([100.0]), np.array([1.0]), np.random.default_rng(0))
     return w, _market_view([100.0], arb=arb)
 
@@ -124,7 +125,8 @@ def _trade(w, mk, seconds=1800, value_gap=0.1, makers=2, seed=0):
     exchange and the investor arrays."""
     pop = Population(fundamental=Fundamental(count=0), momentum=Momentum(count=0),
                      noise=Noise(count=0), market_maker=MarketMaker(per_stock=makers),
-                     leveraged=Leveraged(count=0), passive=Passive(count=0))
+                     leveraged=Leveraged(count=0), passive=Passive(count=0),
+                     theme=Theme(count=0))
     m = build_investors(pop, np.array([100.0]), np.array([1.0]), np.random.default_rng(seed))
     inv = _join(m.inv, w.inv)
     ex = Exchange(np.array([10_000], np.int64), 1, MarketRules(auctions=False, luld=False))
@@ -147,11 +149,13 @@ def _join(a, b):
            ("kind", "home", "rate", "par", "bias", "anchor", "oid", "basket", "capital", "w0",
             "fflow")}
     hear = np.zeros((0, n))
+    cat["conv"] = np.concatenate([a.conv, b.conv])
     group = np.where(cat["home"] >= 0, cat["home"], 1)
     order = np.argsort(group, kind="stable").astype(np.int64)
     gstart = np.searchsorted(group[order], np.arange(3)).astype(np.int64)
     return AK.Investors(acct=np.arange(n, dtype=np.int64), cum=np.cumsum(cat["rate"][order]),
-                        hear=hear, order=order, gstart=gstart, gw=np.zeros(2), **cat)
+                        hear=hear, hsal=hear.copy(), order=order, gstart=gstart,
+                        gw=np.zeros(2), **cat)
 
 
 def _fast(w, rate_per_s=0.1):
@@ -251,7 +255,7 @@ def _funds_world(kind, prices, weights, **fund):
     pop = Population(fundamental=Fundamental(count=0), momentum=Momentum(count=0),
                      noise=Noise(count=0),
                      market_maker=MarketMaker(per_stock=3, notional=1e6),  # deep quotes
-                     leveraged=lv, passive=pa)
+                     leveraged=lv, passive=pa, theme=Theme(count=0))
     prices = np.asarray(prices, float)
     w = build_investors(pop, prices, np.asarray(weights, float), np.random.default_rng(0),
                         ai_mask=np.ones(prices.size, bool))
@@ -352,7 +356,8 @@ def _close_against_value(small_scenario, *overrides, seed=0):
     sc = small_scenario("baseline", "days=3", "channels.fund_flows=false",
                         # no news here: without this a value trader would take the gap for
                         # news it missed and step aside, and nothing would hold the price up
-                        "population.fundamental.doubt=10", *overrides)
+                        "population.fundamental.doubt=10", "population.theme.doubt=10",
+                        *overrides)
     sc = dataclasses.replace(sc, shocks=(FundFlow(name="out", day=1, minute=0, duration_min=390,
                                                   sector="semiconductors", intensity=-3.0),))
     m = SelloffModel(sc, seed)
@@ -369,8 +374,9 @@ def test_forced_selling_pushes_the_price_under_value_and_reverts_when_it_stops(s
     """Scarce arbitrage capital ($200k a trader) lets the ETF outflow push Nvidia far under its
     value on day 1, far more than unlimited capital does; the discount is mostly gone the day
     after, once the selling has stopped and capital has come back."""
-    scarce = _close_against_value(small_scenario, "population.fundamental.capital=2e5")
-    ample = _close_against_value(small_scenario, "population.fundamental.capital=2e5",
+    scarce_capital = ("population.fundamental.capital=2e5", "population.theme.capital=2e5")
+    scarce = _close_against_value(small_scenario, *scarce_capital)
+    ample = _close_against_value(small_scenario, *scarce_capital,
                                  "channels.arbitrage_limits=false")
     assert abs(scarce[0]) < 1.0  # day 0: no pressure, no discount
     assert scarce[1] < ample[1] - 5.0

@@ -59,7 +59,7 @@ def test_knob_ranges_are_the_fields_specs():
     k = knobs["population.leveraged.leverage_limit"]
     assert (k.lo, k.hi, k.value) == (meta.lo, meta.hi, 3.2)
     size = knobs["shocks.deepseek.size"]
-    assert (size.lo, size.hi, size.value) == (-0.9, 2.0, -0.2)
+    assert (size.lo, size.hi, size.value) == (-0.5, 0.5, -0.05)
     assert {"shocks.deepseek.reach", "shocks.deepseek.spread_per_hour",
             "shocks.deepseek.jevons_share", "population.noise.count"} <= set(knobs)
 
@@ -202,7 +202,7 @@ def test_page_model_params_cover_the_lesson(stepped):
 
     p = model_params_for(stepped.card)
     assert p["seed"]["type"] == "SliderInt"  # a text seed crashes Mesa 3.3's Reset
-    assert p["shocks.deepseek.size"]["min"] == -0.9
+    assert p["shocks.deepseek.size"]["min"] == -0.5
     # a switch per channel the scenario has, the crash mechanisms' too
     assert {f"channels.{c}" for c in ("fundamental", "informational", "fire_sale", "liquidity",
                                       "arbitrage_limits", "crowding", "fund_flows")} <= set(p)

@@ -7,7 +7,10 @@ a centre that follows public value, one tick wide in large caps (new draws, new 
 crash mechanisms (value traders' finite capital and risk limits, crowded fund baskets with
 redemptions, return-chasing fund flows, passive flows value-weighted in dollars) change every
 run's draws and trades; market makers' quotes of $60,000 a side, was $30,000 (a deeper touch:
-prices no longer trail value for minutes).
+prices no longer trail value for minutes); issue 21's expectations: value on a decomposition of
+each price (agents/expectations.py), 750 theme traders, investors' conviction drawn for each,
+news rows overweighted while salient, readings of the news as rows that spread (every run's
+population, draws and values change).
 
 What is digested, per run of `selloff run NAME --seed S [--days D] --no-plot`:
 - the bytes of summary.json and events.json;
@@ -30,29 +33,29 @@ from scenarios.cli import main
 
 # (scenario, seed, days or None for the scenario's own) -> digests (see the module docstring)
 DIGESTS = {
-    ("deepseek", 12, 2): {
-        "summary.json": "8bf0b2f83cedc024b590fa1c84383c8238edddf992d747c1960cd978a2a74d58",
-        "events.json": "716e9bdfde92e27da14a78cde6a4d54e0facfdb8d99f7b478c3b211a31f4d915",
-        "bars": "bab6048ad074b7dc4e1dd1577e43ab2e14b4cc5bd4cbe5c32de6ae3767db8878",
-        "stdout": "837a42454f74ff68def5cf2cc8baf47df58e1dabdcb9b75db59531379005727e",
+    ('deepseek', 12, 2): {
+        "summary.json": "9b507bae4a047f014e2e0922824d07b3898cf88933491e98f95b05ae099cedfd",
+        "events.json": "bae5d4f286a056b445d773fa29b5b0188400045494328c5b4e2659eeda9884a2",
+        "bars": "8a124d847d35e1e9511896cb199763c36c3104e41c022f2d4958039f65ecfa4d",
+        "stdout": "a1668a71d5f3b39941018d8b75b321953e57550dbd716470dd6c96f67e54b712",
     },
-    ("baseline", 0, 1): {
-        "summary.json": "b2df36cfa7caa15a3ea8e5da4613b34f504404aeee1baa6ee256568dea055302",
+    ('baseline', 0, 1): {
+        "summary.json": "944f0615e188bbda83379d94bcfa534b0db5678b3ebc322c1e417a8328120d1b",
         "events.json": "9957dfb7276a9f6d0798250eb6a69c8a8a8749b9df70bf0786f13e8d9439aa2b",
-        "bars": "e6b4a6ed533ca1c6e5e3a7b5a04295db42785661906c85596638c3a7b93de379",
-        "stdout": "baf2762ce3b4a5003697fd81d50e7c8ea1c02bf7a5064fe70a5618c1e8c11059",
+        "bars": "5ce7338f6869aac3e6d3d320fe00d725dac4449c3aa0175dd43a01974c1d69f5",
+        "stdout": "32d50edb518e25ab9580395d7a58231c9ea8dfe9e3a24514a2597b77ed671516",
     },
-    ("deepseek", 12, None): {
-        "summary.json": "e57175f866991f89497ca946e846816293769c6eddd7b128de068ffc9d5f0d50",
-        "events.json": "e8222e99fc3d6d690453baf63269b75ed0c5640d7a522d8b615c4f894bf02382",
-        "bars": "568d176d49e7aeaef6fd03bd088c947048ae1acf2aa9639af551e519e40a46f2",
-        "stdout": "187926bc83e307afd14ca00932b12adb391bdd9e2c69dc29cf54aa6bb613d275",
+    ('deepseek', 12, None): {
+        "summary.json": "7c8061e996996b90c77d9196591c444757c90572affdf159e99ec2802787bc1b",
+        "events.json": "a6599c54f26adc86736530328948167634dc503c26f0bb58fe700e5d37696830",
+        "bars": "9b7b28aeb85183a2efae441db62572c138c217da71f7b0a94ba7fb04f19a6cba",
+        "stdout": "4829b7d18ffd0d88a4c104b6018b058d8ae17f6487777aef3f2297d313ef2baf",
     },
-    ("baseline", 0, None): {
-        "summary.json": "e35208a2379365dbc6511fc67f8c5f770155951ff1e6960d39f81fd4f6bf139d",
+    ('baseline', 0, None): {
+        "summary.json": "e483071c117cf78ce9c7856e35a868742f348c1fb3b42db989d03a0a048810eb",
         "events.json": "9957dfb7276a9f6d0798250eb6a69c8a8a8749b9df70bf0786f13e8d9439aa2b",
-        "bars": "fa5bf8cdb66391cd65e81d6be6c1f39b3a2af775f6f554ec3268c4dc06dea231",
-        "stdout": "503f34f8cdd02225fde28cb90564eb30bf9f3cbf11f58ba1f073131a630fb987",
+        "bars": "e09a462591f1410f54278d4c466bf2c572d05638b0db7168194a92397feaf02d",
+        "stdout": "45329fa60fc0ac43156231a0056ce2973b1119fe9c1a034a4048c403efd19705",
     },
 }
 

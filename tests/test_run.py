@@ -134,9 +134,10 @@ def test_attribute_writes_table_json_and_chart_and_resumes(tmp_path, capsys):
     assert res["next_date"] == "2025-01-28"
     assert set(res["channels_pct"]) == {"fundamental", "informational", "fire_sale",
                                         "liquidity", "arbitrage_limits", "crowding",
-                                        "fund_flows"}
+                                        "fund_flows", "expectations", "theme", "overreaction",
+                                        "narratives", "disagreement"}
     runs = sorted(p.name for p in (out / "runs").iterdir())
-    assert len(runs) == 9  # all on, seven channels off, no shock
+    assert len(runs) == 14  # all on, twelve channels off, no shock
     assert "2025-01-28 (the day after)" in text
     for split in (res, res["trough"], res["next_day"]):
         for t in res["tickers"]:

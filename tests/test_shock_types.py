@@ -63,5 +63,5 @@ def test_attribution_picks_the_shock_of_largest_magnitude(small_scenario):
 
 def test_an_override_names_the_full_path():
     sc = get_scenario("deepseek")
-    with pytest.raises(ParamError, match=r"^shocks\.deepseek\.size: .*\[-0\.9, 2\.0\]"):
+    with pytest.raises(ParamError, match=r"^shocks\.deepseek\.size: .*\[-0\.5, 0\.5\]"):
         apply_overrides(sc, ["shocks.deepseek.size=5"])

@@ -7,8 +7,9 @@ import numpy as np
 import pytest
 from conftest import SMALL_POPULATION
 
+from agents.expectations import ExpectationParams, load_decomposition
 from agents.firms import make_firm
-from agents.networks import ExposureParams, ai_exposure, supply_graph
+from agents.networks import ExposureParams, ai_exposure, demand_value_change, supply_graph
 from agents.params import ParamError, apply_overrides
 from agents.schema import Motive
 from agents.universe import load_edges, load_universe
@@ -33,16 +34,20 @@ GRAPH = supply_graph(UNI, load_edges(UNI))
 T = UNI.tickers
 
 
-def ctx(propagate=True):
-    """What a shock reads of a model: universe, networks, exposure rule and the firms."""
+def ctx(propagate=True, expectations=None):
+    """What a shock reads of a model: universe, networks, exposure rule, the value model
+    (None: current AI revenue alone; else the decomposition and its parameters) and the firms."""
     firms = {t: make_firm(t, UNI.roles[i], UNI.revenue_bn[i], UNI.ai_share[i],
                           UNI.capex_2025_bn[i]) for i, t in enumerate(T)}
     return types.SimpleNamespace(universe=UNI, graph=GRAPH, exposure_params=ExposureParams(),
-                                 propagate=propagate, firms=firms)
+                                 propagate=propagate, firms=firms, expectations=expectations)
 
 
-def dv(shock, propagate=True):
-    return dict(zip(T, shock.effect(ctx(propagate)).dv, strict=True))
+def dv(shock, propagate=True, expectations=None):
+    return dict(zip(T, shock.effect(ctx(propagate, expectations)).dv, strict=True))
+
+
+EXPECT = (load_decomposition(UNI), ExpectationParams())
 
 
 def test_ai_demand_news_moves_values_by_the_networks_betas():
@@ -56,6 +61,29 @@ def test_ai_demand_news_moves_values_by_the_networks_betas():
     AIDemandNews(size=-0.2).effect(c)
     assert c.firms["MSFT"].expected_capex_bn == pytest.approx(0.8 * 80.0)
 
+
+def test_ai_demand_news_on_expectations_moves_values_through_durations():
+    got = dv(AIDemandNews(size=-0.05), expectations=EXPECT)
+    want = demand_value_change(-0.05, UNI, GRAPH, ExposureParams(), EXPECT)
+    assert [got[t] for t in T] == pytest.approx(list(want))
+    # the stocks priced on AI growth move with Nvidia although they sell no GPUs
+    assert got["VST"] < 0.5 * got["NVDA"] and got["CEG"] < 0.5 * got["NVDA"]
+    old = dv(AIDemandNews(size=-0.05))
+    assert got["VST"] < 3 * old["VST"] < 0
+
+
+def test_a_lasting_revenue_change_moves_the_ai_linked_share_of_value():
+    """Capex guidance: on expectations a supplier's value moves by its AI-linked share of value
+    (assets in place and AI growth) per unit of AI revenue, more than on current revenue when
+    its price holds AI growth."""
+    g = CapexGuidance(firm="META", capex_bn=62.5, expected_bn=51.0)
+    on, off = dv(g, expectations=EXPECT), dv(g)
+    dec = EXPECT[0]
+    i = UNI.index("VST")
+    s = ai_exposure(UNI, GRAPH)["VST"].ai_revenue_share
+    x = 0.05 * (62.5 / 51.0 - 1.0)  # its META edge times the surprise
+    assert on["VST"] == pytest.approx((dec.place[i] * s + dec.ai_growth[i]) / s * x)
+    assert on["VST"] > off["VST"] > 0
 
 def test_ai_demand_news_without_the_network_moves_only_direct_exposure():
     with_net, without = dv(AIDemandNews(size=-0.2)), dv(AIDemandNews(size=-0.2), False)
@@ -114,13 +142,19 @@ def test_supply_disruption_hits_the_foundry_its_customers_and_theirs():
 
 def test_shock_fields_are_validated_by_name():
     sc = get_scenario("deepseek")
-    with pytest.raises(ParamError, match=r"shocks\.deepseek\.size: .*\[-0\.9, 2\.0\]"):
+    with pytest.raises(ParamError, match=r"shocks\.deepseek\.size: .*\[-0\.5, 0\.5\]"):
         apply_overrides(sc, ["shocks.deepseek.size=-3"])
     with pytest.raises(ParamError, match=r"shocks\.deepseek\.reach"):
         apply_overrides(sc, ["shocks.deepseek.reach=yes"])
     with pytest.raises(ParamError, match=r"shocks\.nope"):
         apply_overrides(sc, ["shocks.nope.size=0.1"])
     assert apply_overrides(sc, ["shocks.deepseek.size=-0.4"]).shocks[2].size == -0.4
+    for not_earlier_news in ("meta_capex", "nope"):  # not AI-demand news; no such shock
+        with pytest.raises(ParamError,
+                           match=r"shocks\.msft_capex\.persuades: .*\(r1_early, deepseek;"):
+            apply_overrides(sc, [f"shocks.msft_capex.persuades={not_earlier_news}"])
+    with pytest.raises(ParamError, match=r"shocks\.r1_early\.persuades: .*none in this"):
+        apply_overrides(sc, ["shocks.r1_early.persuades=deepseek"])  # fires after it
 
 
 # ---------------------------------------------------------------------------------------------
@@ -152,37 +186,59 @@ def test_a_switched_off_shock_changes_nothing():
 
 
 def test_news_moves_values_at_once_and_investors_as_they_hear_it():
-    m = SelloffModel(world(AIDemandNews(name="x", day=1, minute=30, size=-0.3, reach=0.1,
+    m = SelloffModel(world(AIDemandNews(name="x", day=1, minute=30, size=-0.05, reach=0.1,
                                        spread_per_hour=0.5)))
     run_to(m, 1, 30)
     v0 = m.mk.logv.copy()
     m.step()  # fires at the start of minute 30
     jump = m.mk.jump[0]
+    assert m.mk.isnews.tolist() == [1.0]
     assert np.allclose(m.mk.logv - v0, jump, atol=0.01)  # plus a minute of value noise
-    assert jump[m.tickers.index("NVDA")] < -0.1 and jump[m.tickers.index("MSFT")] > -0.01
+    nvda, msft = jump[m.tickers.index("NVDA")], jump[m.tickers.index("MSFT")]
+    assert nvda < -0.1 and nvda < 3 * msft < 0
     t = SESSION + 30 * 60
     hear = m.inv.hear[0]
     assert np.isclose((hear == t).mean(), 0.1, atol=0.01)  # reach: heard when it fired
     assert (hear > t).mean() > 0.5  # the rest later, over the information network
-    everyone = SelloffModel(world(AIDemandNews(name="x", day=1, minute=30, size=-0.3,
+    everyone = SelloffModel(world(AIDemandNews(name="x", day=1, minute=30, size=-0.05,
                                                reach=0.1), sets=["channels.informational=false"]))
     run_to(everyone, 1, 31)
     assert (everyone.inv.hear[0] == t).all()
 
 
-def test_jevons_readers_shift_their_own_estimates_instead():
-    m = SelloffModel(world(AIDemandNews(name="x", day=1, minute=-1, size=-0.3, reach=1.0,
-                                        jevons_share=0.5, jevons_size=0.1)))
-    b0 = m.inv.bias.copy()
-    run_to(m, 1, 2)
-    moved = m.inv.bias != b0
-    assert 0.35 < moved[m.inv.home >= 0].mean() < 0.65
-    j = np.flatnonzero(moved)[0]
-    s = m.inv.home[j]
-    # estimate = value + bias: the old value plus the Jevons reading, not the news as told
-    ex = ai_exposure(UNI, GRAPH)
-    want = np.log1p(0.1 * ex[m.tickers[s]].value_beta)
-    assert m.inv.bias[j] - b0[j] == pytest.approx(want - m.mk.jump[0, s])
+def _jevons_world(*sets):
+    m = SelloffModel(world(AIDemandNews(name="x", day=1, minute=-1, size=-0.05, reach=1.0,
+                                        jevons_share=0.5, jevons_size=0.0125), sets=sets))
+    return run_to(m, 1, 2)
+
+
+def test_a_jevons_reading_is_a_row_of_its_own_held_by_its_readers():
+    """The reading is not news (it is in nobody's value); its jump is the Jevons value less
+    the news's, so a reader's view is the Jevons reading; half the hearers read it so at once
+    and, with the narratives channel off, nobody else ever does."""
+    m = _jevons_world("channels.narratives=false")
+    assert m.mk.isnews.tolist() == [1.0, 0.0]
+    t = SESSION
+    ex = EXPECT if m.expectations is not None else None
+    for s, tk in enumerate(m.tickers):
+        news = np.log1p(demand_value_change(-0.05, UNI, GRAPH, ExposureParams(), ex)[
+            UNI.index(tk)])
+        jev = np.log1p(demand_value_change(0.0125, UNI, GRAPH, ExposureParams(), ex)[
+            UNI.index(tk)])
+        assert m.mk.jump[0, s] == pytest.approx(news)
+        assert m.mk.jump[1, s] == pytest.approx(jev - news)
+    first = m.inv.hear[1] == t
+    assert 0.4 < first.mean() < 0.6
+    assert np.isinf(m.inv.hear[1][~first]).all()
+
+
+def test_a_reading_spreads_from_its_first_readers():
+    off, on = _jevons_world("channels.narratives=false"), _jevons_world()
+    run_to(off, 1, 389)
+    run_to(on, 1, 389)
+    t_end = 2 * SESSION
+    assert np.array_equal(off.inv.hear[1] == SESSION, on.inv.hear[1] == SESSION)
+    assert (on.inv.hear[1] <= t_end).mean() > (off.inv.hear[1] <= t_end).mean() + 0.05
 
 
 def test_liquidity_withdrawal_thins_quotes_for_its_duration_only():

@@ -34,6 +34,7 @@ from agents.population import (
     Noise,
     Passive,
     Population,
+    Theme,
     build_investors,
 )
 from agents.schema import SCHEMAS, Kind
@@ -162,7 +163,7 @@ def abides_world():
     pop = AbidesPopulation(
         fundamental=Fundamental(count=0), momentum=Momentum(count=0), noise=Noise(count=0),
         market_maker=MarketMaker(per_stock=0), leveraged=Leveraged(count=0),
-        passive=Passive(count=0), abides_noise=AbidesNoise(count=3),
+        passive=Passive(count=0), theme=Theme(count=0), abides_noise=AbidesNoise(count=3),
         abides_value=AbidesValue(count=2), abides_momentum=AbidesMomentum(count=2),
         abides_maker=AbidesMaker(per_stock=1, num_ticks=4))
     prices = np.array([REF_TICKS / 100.0])
@@ -443,7 +444,8 @@ def _maker(book, pool, acc, tape, rules, tob, inv, mk, i, call_phase, mid, pos, 
 def maker_world():
     pop = Population(fundamental=Fundamental(count=0), momentum=Momentum(count=0),
                      noise=Noise(count=0), market_maker=MarketMaker(per_stock=1),
-                     leveraged=Leveraged(count=0), passive=Passive(count=0))
+                     leveraged=Leveraged(count=0), passive=Passive(count=0),
+                     theme=Theme(count=0))
     prices = np.array([100.0])
     rng = np.random.default_rng(2)
     w = build_investors(pop, prices, np.array([1.0]), rng)
@@ -475,7 +477,8 @@ def test_maker_quotes_one_tick_then_follow_public_value(maker_world):
     assert _quote(maker_world, 10_000.5, 0, 100, False)[:2] == (10_000, 10_001)
     mk.logv[0] += 0.001  # e^0.001 x 10,000.5 = 10,010.5
     assert _quote(maker_world, 10_000.5, 0, 100, False)[:2] == (10_010, 10_011)
-    mk2 = mk._replace(logv=mk.logv - 0.05, jump=np.full((1, 1), -0.05))
+    mk2 = mk._replace(logv=mk.logv - 0.05, jump=np.full((1, 1), -0.05), isnews=np.ones(1),
+                      tjump=np.zeros((1, 1)), sal=np.ones(1), fired=np.zeros(1))
     assert _quote((ex, inv, mk2), 10_000.5, 0, 100, False)[:2] == (10_000, 10_001)
     mk.logv[0] -= 0.001
 

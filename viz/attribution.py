@@ -11,7 +11,7 @@ from viz import save_png
 
 __all__ = ["plot_attribution"]
 
-PARTS = (("direct_pct", "direct hit (no channel needed)", "0.55"),
+PARTS = (("direct_pct", "rest: the news's own hit and the channels' interactions", "0.55"),
          ("fundamental", "fundamental: supply network", "tab:blue"),
          ("informational", "informational: news spreading, trend following", "tab:orange"),
          ("fire_sale", "fire sales by leveraged funds", "tab:red"),
@@ -19,6 +19,11 @@ PARTS = (("direct_pct", "direct hit (no channel needed)", "0.55"),
          ("arbitrage_limits", "limits to arbitrage: finite capital, risk limits", "tab:brown"),
          ("crowding", "crowding: funds' themes and 2024 winners", "tab:pink"),
          ("fund_flows", "fund flows: ETF and index outflows", "tab:olive"),
+         ("expectations", "expectations: AI-linked growth through its duration", "tab:cyan"),
+         ("theme", "theme traders: news read as the AI theme's", "gold"),
+         ("overreaction", "overreaction to salient news (fades over days)", "tab:green"),
+         ("narratives", "narratives: the Jevons reading spreading", "lightseagreen"),
+         ("disagreement", "disagreement: investors weighing news differently", "slategray"),
          ("no_shock_pct", "ordinary noise (no-shock run)", "0.85"))
 
 #: the panels: (key in the result, None for the top level; title)
