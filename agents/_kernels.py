@@ -237,6 +237,13 @@ def _view(inv, mk, i, s, t):
     return v
 
 
+@njit(**ENTRY)
+def view_of(inv, mk, i, s, t):
+    """`_view` for callers in Python (tests, inspection): investor i's estimate of stock s's
+    value at time t, log ticks."""
+    return _view(inv, mk, i, s, t)
+
+
 @njit(**LEAF)
 def _heard_latest(inv, mk, i, t):
     """Whether investor i has heard the latest news row by t (True when there is none)."""

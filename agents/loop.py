@@ -10,10 +10,10 @@ Units: prices in ticks (cents), sizes in shares, time in seconds, log values in 
 import numpy as np
 
 from . import _kernels as _K
-from ._kernels import Investors, Mkt, attention_rates, cohort_totals, seed_state
+from ._kernels import Investors, Mkt, attention_rates, cohort_totals, seed_state, view_of
 
 __all__ = ["Investors", "Mkt", "new_market_view", "run_ticks", "cohort_totals",
-           "attention_rates", "seed_state"]
+           "attention_rates", "seed_state", "view_of"]
 
 
 def new_market_view(prices, intraday_sd, *, vol_of_vol: float, common_factor: float,
