@@ -157,7 +157,7 @@ class Theme(Fundamental):
     and thematic AI and semiconductor ETFs had drawn record inflows in 2024 (SMH and SOXX about
     $35-40bn at the end of 2024): a large part of the institutions in these stocks held them as
     one trade. 750 theme traders beside the 3,000 value traders make about a fifth of the
-    value-type traders, a quarter in the most AI-linked stocks: an order of magnitude, not
+    value-type traders (a third in Nvidia, none in Apple): an order of magnitude, not
     fitted. With the theme channel off they read news as their own stock's (ordinary value
     traders), so runs differ only in that.
     """
