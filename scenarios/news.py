@@ -116,13 +116,18 @@ class NewsEffects:
             w = np.where(home >= 0, np.abs(jump)[np.maximum(home, 0)]
                          / self.day_sd[np.maximum(home, 0)], 0.0)
             self._attention.append((hear, d.attention * np.minimum(20.0, w)))
+        # news that moves no value (a statement with no figure) is not news an investor can
+        # have missed: no rows, so nobody doubts its estimate for not having heard it
+        moves = bool(np.any(jump != 0.0))
         jump_now = jump
         if sh.digest > 0:  # the part taken in later: its own row, heard after a delay
             late = hear + self.news_rng.exponential(sh.digest_hours * 3600.0, hear.size)
             late[readers] = hear[readers]  # a Jevons reader has its own reading at once
-            self._add_row(jump * sh.digest, late, t, news=True)
+            if moves:
+                self._add_row(jump * sh.digest, late, t, news=True)
             jump_now = jump * (1.0 - sh.digest)
-        self._add_row(jump_now, hear, t, news=True)
+        if moves:
+            self._add_row(jump_now, hear, t, news=True)
         if eff.jevons_dv is not None:
             jb = np.log1p(np.maximum(eff.jevons_dv[self.uidx], -0.99)) - jump
             starts = np.full(hear.size, np.inf)

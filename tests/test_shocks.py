@@ -311,3 +311,12 @@ def test_firms_record_what_the_shocks_did_to_them():
     assert m.firms["NVDA"].statements[0][2] == "demand remains strong"
     kinds = {a.kind for a in m.agents}
     assert {"hyperscaler", "chipmaker", "firm"} <= kinds
+
+
+def test_a_statement_with_no_figure_is_no_news_anyone_can_miss():
+    """Size 0 moves no value: it is logged and heard (it may persuade), but adds no row, so a
+    value trader who has not heard it does not take the price's distance for news it missed."""
+    m = SelloffModel(world(FirmStatement(name="s", day=1, minute=5, firm="NVDA", size=0.0)))
+    run_to(m, 1, 6)
+    assert [e[2] for e in m.events] == ["s"]
+    assert m.mk.jump.shape[0] == 0 and m.inv.hear.shape[0] == 0
