@@ -439,9 +439,10 @@ class FloorSession:
             if owner != k:
                 raise Forbidden("id", f"order {order_id} is not yours")
             if order_id in self._queued and order_id not in self._entering:
+                self._check_rate(k)
                 self._queued.pop(order_id)
                 self._queue = [a for a in self._queue if a.id != order_id]
-                self._sent[k] = max(0, self._sent.get(k, 0) - 1)
+                self._sent[k] = self._sent.get(k, 0) + 1
                 return {"id": order_id, "status": "cancelled"}
             if order_id in self._cancelling(k):
                 raise FloorError("id", f"order {order_id} is being cancelled already")
