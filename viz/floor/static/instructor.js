@@ -145,6 +145,9 @@
       [[{ text: "nobody: no student's equity fell under the maintenance limit", cls: "mute" }]]);
     const ch = d.channels || {};
     const names = Object.keys(ch);
+    const ran = d.done && p && p.total > 1;
+    $("d-ch-none").hidden = !(d.done && !ran);
+    $("d-ch-table").hidden = d.done && !ran;
     const head = document.createElement("tr");
     for (const h of ["ticker", "move", ...names]) {
       const th = document.createElement("th");
