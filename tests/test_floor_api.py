@@ -511,3 +511,26 @@ def test_the_session_replays_from_its_log(fl):
     np.testing.assert_array_equal(r.exchange.cash, w.exchange.cash)
     np.testing.assert_array_equal(r.exchange.shares, w.exchange.shares)
     assert [s.name for s in r.students] == ["Ann", "Bob", "Cy", "Dee", "Eli", "Fay"]
+
+
+def test_reset_reopens_every_account_on_a_new_world_and_a_new_log_segment(fl):
+    old = fl.session.world
+    st, doc, _ = fl.admin.call("POST", "/api/control", {"action": "reset", "seed": SEED + 1})
+    assert st == 200
+    wait_for(lambda: fl.session.world is not old and fl.session.snapshot.minute == 0
+             and fl.anon.call("GET", "/api/market")[1]["state"] == "not_started", 60, "reset")
+    me = fl.ann.call("GET", "/api/me")[1]  # the same token still works
+    assert me["cash"] == 100_000 and set(me["positions"].values()) == {0}
+    assert me["orders"] == [] and me["fills"] == [] and me["pnl"] == 0
+    assert fl.admin.call("GET", "/api/session")[1]["seed"] == SEED + 1
+    refused(fl, 400, lambda: fl.ann.call("POST", "/api/orders", {
+        "ticker": "NVDA", "side": "buy", "qty": 1, "type": "market"}), "session")
+    from scenarios.floor.log import read_segments
+
+    segs = read_segments(fl.out / "session.jsonl")
+    assert len(segs) == 2 and segs[1][0]["seed"] == SEED + 1
+    assert [r["name"] for r in segs[1] if r["type"] == "join"] == [
+        "Ann", "Bob", "Cy", "Dee", "Eli", "Fay"]
+    # the first segment still replays the session that ran
+    r = replay(fl.out / "session.jsonl", segment=0)
+    np.testing.assert_array_equal(r.bars, old.bars)

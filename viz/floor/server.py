@@ -233,6 +233,7 @@ class FloorHandler(BaseHTTPRequestHandler):
                     raise _HTTPError(405, f"{path} takes {allow}, not {method}",
                                      headers={"Allow": allow})
                 getattr(self, "api_" + methods[method])(**m.groupdict())
+                self._drain_body()  # a body nobody asked for (a GET's): keep the stream whole
                 return
             self._drain_body()
             raise _HTTPError(404, f"no such path: {path[:80]}")
