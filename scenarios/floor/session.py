@@ -120,6 +120,7 @@ class FloorSession:
         self._debrief_runner: DebriefRunner | None = None
         self._debrief: dict | None = None
         self._version = 0
+        self._lists: dict[int, tuple] = {}  # student -> (world, version, student_lists)
         self.world = self._build(self.seed)
         self._snap = self._snapshot()
         self._thread = threading.Thread(target=self._loop, name="selloff-floor-world",
@@ -278,8 +279,11 @@ class FloorSession:
                               "end_minute": len(self.dates) * MINUTES},
                   "tickers": tick, "news": news}
         students = []
-        for k in range(len(w.students)):
-            students.append(w.student_view(k, marks))
+        for k, st in enumerate(w.students):  # lists rebuilt only for students whose changed
+            c = self._lists.get(k)
+            if c is None or c[0] is not w or c[1] != st.version:
+                c = self._lists[k] = (w, st.version, w.student_lists(k))
+            students.append(w.student_view(k, marks, lists=c[2]))
         board = sorted(({"name": v["name"], "pnl": v["pnl"], "equity": v["equity"],
                          "return_pct": round(v["pnl"] / max(1e-9, v["equity"] - v["pnl"]) * 100,
                                              3) if v["equity"] - v["pnl"] > 0 else 0.0,

@@ -388,24 +388,31 @@ class FloorWorld(Simulation):
                 "avg_price": round(o.value / o.filled / 100, 4) if o.filled else None,
                 "minute": o.minute, "reason": o.reason, "forced": o.forced}
 
-    def student_view(self, k: int, marks=None, fills_limit: int | None = 200) -> dict:
+    def student_view(self, k: int, marks=None, fills_limit: int | None = 200,
+                     lists: tuple | None = None) -> dict:
         """Student k's cash, positions, P&L, margin, fills (the last `fills_limit`; None: all)
-        and orders (every open one and the last 100 done), prices in dollars."""
+        and orders (every open one and the last 100 done), prices in dollars. `lists`: their
+        (fills, orders, margin calls) as `student_lists` gives them, when already built."""
         st = self.students[k]
         marks = self.marks() if marks is None else marks
         cash, shares = self.account(k)
         ms = margin_state(cash, shares, marks, max_leverage=self.floor.max_leverage)
-        fills = st.fills if fills_limit is None else st.fills[-fills_limit:]
+        fills, orders, forced = self.student_lists(k, fills_limit) if lists is None else lists
         return {
             "name": st.name, "cash": cash / 100,
             "positions": {t: int(shares[s]) for s, t in enumerate(self.tickers)},
             "pnl": round(ms["equity"] - st.wealth0 / 100, 2), **ms,
             "max_leverage": self.floor.max_leverage, "maintenance": self.floor.maintenance,
-            "fills": [dict(f, price=f["price"] / 100) for f in fills],
-            "fills_total": len(st.fills),
-            "orders": self.orders_view(k),
-            "forced": list(st.forced),
+            "fills": fills, "fills_total": len(st.fills), "orders": orders, "forced": forced,
         }
+
+    def student_lists(self, k: int, fills_limit: int | None = 200) -> tuple[list, list, list]:
+        """Student k's fills (the last `fills_limit`, dollars), orders (`orders_view`) and
+        margin calls: what changes only when their `Student.version` does."""
+        st = self.students[k]
+        fills = st.fills if fills_limit is None else st.fills[-fills_limit:]
+        return ([dict(f, price=f["price"] / 100) for f in fills], self.orders_view(k),
+                list(st.forced))
 
     def orders_view(self, k: int, done: int = 100) -> list[dict]:
         """Student k's orders as the API shows them: every open one, then the last `done`

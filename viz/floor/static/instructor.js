@@ -83,6 +83,10 @@
     F.text("s-lag", `${s.lag_min.toFixed(2)} (max ${s.lag_max_min.toFixed(2)})`);
     F.text("s-queued", String(s.queued));
     F.text("s-run", `${s.scenario} · ${s.seed}`);
+    if (s.error) {  // the world's thread stopped: say so where the controls are
+      $("control-msg").className = "msg error";
+      $("control-msg").textContent = "The session stopped: " + s.error;
+    }
     const sp = $("c-speed");
     if (!sp.dataset.touched && document.activeElement !== sp) sp.value = s.speed;
     $("c-start").disabled = s.state !== "not_started";
