@@ -24,8 +24,6 @@ import numpy as np
 
 from market import Motive
 
-from .world import clock_text
-
 __all__ = ["jobs_for", "run_job", "DebriefRunner", "debrief", "paths", "CHANNELS"]
 
 #: the channels switched off one at a time (scenario.channels' fields)
@@ -161,8 +159,7 @@ def debrief(world, runs: dict[str, dict], errors: dict[str, str] | None = None) 
     tickers = list(world.tickers)
     ref = (world.prev_close0 if s0 == 0 else world.bars[s0 - 1, :, _CLOSE]).astype(float)
     out = {"start_minute": s0, "end_minute": m, "tickers": tickers,
-           "margin_calls": [dict(c, time=clock_text(c["minute"])[1]) for c in
-                            world.margin_calls],
+           "margin_calls": list(world.margin_calls),
            "errors": dict(errors or {})}
     if m <= s0:
         out["prices"] = {}

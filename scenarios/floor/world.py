@@ -300,8 +300,10 @@ class FloorWorld(Simulation):
                 self._submit(0, _Kind.CANCEL, 0, 0, st.account, o.stock, t0, cancel_id=o.xid)
                 o.status, o.reason = "cancelled", "cancelled by your margin call"
             cut = 1.0 if equity <= 0 else 1.0 - f.max_leverage * equity / gross
-            call = {"minute": g, "student": st.index, "name": st.name, "equity": equity / 100,
-                    "gross": gross / 100, "orders": []}
+            day, hhmm = clock_text(g)
+            call = {"minute": g, "date": self.dates[min(day, len(self.dates) - 1)],
+                    "time": hhmm, "student": st.index, "name": st.name,
+                    "equity": equity / 100, "gross": gross / 100, "orders": []}
             for s in np.flatnonzero(shares):
                 q = min(abs(int(shares[s])), math.ceil(abs(int(shares[s])) * cut))
                 if q <= 0:
@@ -368,6 +370,10 @@ class FloorWorld(Simulation):
             if o.status == "open":
                 if o.filled == o.qty:
                     o.status = "filled"
+                elif o.forced:
+                    o.status, o.reason = "expired", (
+                        "your margin call: the rest found nobody to trade with; the call comes "
+                        "again at the next minute while you are under the limit")
                 elif o.kind == "market":
                     o.status, o.reason = "expired", (
                         o.reason or "the rest found nobody to trade with (an empty side, or "

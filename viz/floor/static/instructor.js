@@ -143,7 +143,7 @@
     }));
     F.fillTable($("d-prices"), rows);
     const calls = (d.margin_calls || []).map((c) => [c.name,
-      `minute ${c.minute} (${c.time})`, F.money(c.equity), F.money(c.gross),
+      `${c.date} ${c.time} (minute ${c.minute})`, F.money(c.equity), F.money(c.gross),
       c.orders.map((o) => `${o.side} ${o.qty} ${o.ticker}`).join(", ") || "–"]);
     F.fillTable($("d-forced"), calls.length ? calls :
       [[{ text: "nobody: no student's equity fell under the maintenance limit", cls: "mute" }]]);

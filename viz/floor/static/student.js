@@ -161,7 +161,7 @@
     F.text("margin", me.margin_used === null ? "–" : (100 * me.margin_used).toFixed(1) + "%");
     F.text("power", F.money(me.buying_power));
     const forced = me.forced.length ? me.forced[me.forced.length - 1] : null;
-    F.text("forced-msg", forced ? `Margin call at minute ${forced.minute}: your equity ` +
+    F.text("forced-msg", forced ? `Margin call at ${forced.date} ${forced.time}: your equity ` +
       `${F.money(forced.equity)} fell under ${100 * me.maintenance}% of your gross exposure ` +
       `${F.money(forced.gross)}; your positions were cut.` : "");
     const rows = me.orders.slice().reverse().map((o) => {
@@ -175,7 +175,7 @@
       const status = o.reason && o.status !== "filled" ? `${o.status}: ${o.reason}` : o.status;
       return { attrs: { "data-order": o.id }, cells: [o.forced ? "forced" : o.id, o.ticker, o.side, o.type,
         F.int(o.qty), o.price === null ? "market" : F.price(o.price), F.int(o.filled),
-        { text: status, cls: o.status === "rejected" ? "down" : "" }, btn] };
+        { text: status, cls: (o.status === "rejected" ? "down " : "") + "wrap" }, btn] };
     });
     F.fillTable($("orders"), rows);
     F.fillTable($("fills"), me.fills.slice(-30).reverse().map((f) => [
