@@ -51,24 +51,33 @@ def traded(tmp_path_factory):
         return Action("order", next(seq), student, stock=stock, side=side, type=kind, qty=qty,
                       price=price)
 
+    g_market = None
     for g in range(2 * MINUTES):
         acts = []
         mark = int(w.marks()[nvda])
-        if g == 3:
+        if g_market is None and g >= 3 and _deep(w, nvda, SELL, 600) and _deep(w, amd, BUY, 400):
+            g_market = g  # the small world's book is thin after the open: wait for depth
             acts = [order(ann.index, nvda, BUY, "market", 300),
                     order(bob.index, amd, SELL, "market", 200)]  # a short: bob holds none
-        elif g == 10:
+        elif g_market is not None and g == g_market + 7:
             acts = [order(ann.index, nvda, SELL, "limit", 100, mark + 5),
                     order(bob.index, nvda, BUY, "limit", 150, mark - 200)]
-        elif g == 12:
+            plan["bob_bid"] = acts[1].id
+        elif g_market is not None and g == g_market + 9:
             acts = [Action("cancel", plan["bob_bid"], bob.index)]
         elif g == 400:  # day 1: Monday
             acts = [order(ann.index, nvda, SELL, "market", 150),
                     order(bob.index, nvda, BUY, "limit", 10**6 // 10, mark)]  # over power
-        if g == 10:
-            plan["bob_bid"] = acts[1].id
         w.step_minute(acts)
+    assert g_market is not None and g_market < 60
+    w.g_market = g_market
     return w, log_path
+
+
+def _deep(w, stock, side, shares) -> bool:
+    """At least `shares` rest on `side` of the stock's book (ten best levels)."""
+    bp, bq, ap, aq = w.exchange.depth(stock, 10)
+    return int((aq if side == SELL else bq).sum()) >= shares
 
 
 def test_no_students_trading_is_the_plain_scenario_bar_for_bar():
@@ -131,7 +140,8 @@ def test_orders_take_their_course(traded):
     w, _ = traded
     ann, bob = (w.orders_view(k, done=1000) for k in (0, 1))
     by_id = {o["id"]: o for o in ann + bob}
-    assert by_id[1]["status"] == "filled" and by_id[1]["filled"] == 300 and by_id[1]["minute"] == 3
+    assert by_id[1]["status"] == "filled" and by_id[1]["filled"] == 300
+    assert by_id[1]["minute"] == w.g_market
     assert by_id[2]["status"] == "filled"  # bob's short of 200 AMD at market
     assert w.account(1)[1][w.tickers.index("AMD")] == -200
     assert by_id[4]["status"] == "cancelled" and by_id[4]["reason"] == "cancelled by you"
@@ -146,9 +156,12 @@ def test_a_student_order_enters_at_the_start_of_its_minute_before_the_agents():
     st = w.join("ann")
     for _ in range(5):
         w.step_minute(())
+    while not _deep(w, 0, SELL, 100):
+        w.step_minute(())
+    g = w.minutes_done
     w.step_minute([Action("order", 1, st.index, stock=0, side=BUY, type="market", qty=50)])
     tape = w.student_tape()
-    assert tape.size > 0 and (tape["time"] == 5 * 60).all()  # the minute's first second
+    assert tape.size > 0 and (tape["time"] == g * 60).all()  # the minute's first second
     assert (tape["taker_side"] == BUY).all()  # it took liquidity: it came first
 
 
@@ -220,7 +233,9 @@ def test_the_log_holds_the_seed_and_every_action_with_its_minute(traded):
     assert head["type"] == "session" and head["seed"] == SEED and head["sets"] == small_sets()
     kinds = [(r["type"], r.get("minute")) for r in seg[1:]]
     assert kinds[:2] == [("join", 0), ("join", 0)]
-    assert ("order", 3) in kinds and ("cancel", 12) in kinds and ("order", 400) in kinds
+    w, _ = traded
+    assert ("order", w.g_market) in kinds and ("cancel", w.g_market + 9) in kinds
+    assert ("order", 400) in kinds
     assert sum(k == "order" for k, _ in kinds) == 6
 
 
