@@ -219,3 +219,23 @@ def test_the_bots_helpers_speak_the_contract():
                               [{"id": 5, "side": "buy", "price": 80.0}], args)
     assert todo == [("cancel", 5), ("buy", 7, 99.0), ("sell", 3, 101.0)]
     assert json.loads(json.dumps(todo))  # plain data
+
+
+def test_a_student_may_order_the_moment_they_join_and_a_reset_opens_each_account_once():
+    s = FloorSession(small_deepseek(), slow_floor(), seed=SEED)
+    try:
+        s.control({"action": "start"})
+        s.control({"action": "pause"})
+        ids = []
+        for i in range(8):  # no wait between the join and the order
+            k = s.join(f"quick{i}")
+            ids.append(s.place(k, {"ticker": "NVDA", "side": "buy", "qty": 1,
+                                   "type": "market"})["id"])
+        s.control({"action": "reset"})
+        s.join("late")  # may arrive while the new world is being built
+        wait_for(lambda: s.state == "not_started" and len(s.snapshot.students) == 9, 30)
+        assert [st.name for st in s.world.students] == [f"quick{i}" for i in range(8)] + [
+            "late"]
+        assert len(set(ids)) == 8
+    finally:
+        s.close()

@@ -129,11 +129,11 @@ class FloorSession:
 
     # -- building -----------------------------------------------------------------------------
 
-    def _build(self, seed: int) -> FloorWorld:
+    def _build(self, seed: int, names=()) -> FloorWorld:
         sc = dataclasses.replace(self.scenario, seed=seed)
         w = FloorWorld(sc, self.floor, seed, log=self.log, sets=self.sets)
         self.dates = trading_dates(sc.start_date, sc.days)
-        for name in self.names:
+        for name in names:
             w.join(name)
         return w
 
@@ -166,6 +166,8 @@ class FloorSession:
                     self._wake.wait(self._wait_time(now) if self.state == "running" else 0.5)
                 reset, self._reset_seed = self._reset_seed, False
                 joins, self._joins = self._joins, []
+                if reset is not False:  # the new world opens every account joined so far
+                    names, joins = list(self.names), []
                 if self._end_pending:  # the instructor's end, between two minutes
                     self._end_pending = False
                     self._end_locked()
@@ -177,7 +179,7 @@ class FloorSession:
                     self._entering = {a.id for a in actions if a.kind == "order"}
             try:
                 if reset is not False:
-                    self._do_reset(reset)
+                    self._do_reset(reset, names)
                 for name in joins:
                     self.world.join(name)
                 if step:
@@ -232,11 +234,12 @@ class FloorSession:
             self._entering = set()
             self._snap = snap
 
-    def _do_reset(self, seed) -> None:
+    def _do_reset(self, seed, names) -> None:
         if self._debrief_runner is not None:
             self._debrief_runner.stop()
         self._debrief_runner, self._debrief = None, None
-        world = self._build(self.seed if seed is None else int(seed))
+        self._written, self.error = False, None
+        world = self._build(self.seed if seed is None else int(seed), names)
         with self._lock:
             if seed is not None:
                 self.seed = int(seed)
@@ -385,11 +388,10 @@ class FloorSession:
                           band_pct=f.price_band_pct)
         with self._lock:
             self._check_trading()
-            if k >= len(snap.students):
-                raise FloorError("session", "your account opens with the next minute: try "
-                                 "again in a moment")
             self._check_rate(k)
-            st = snap.students[k]
+            # a student who joined since the last snapshot: their account opens (the world
+            # thread takes joins before the minute's orders) as the floor endows it
+            st = snap.students[k] if k < len(snap.students) else self._fresh_view(k, snap)
             open_orders = [o for o in st["orders"] if o["status"] == "open"
                            and o["id"] not in self._cancelling(k)]
             queued = [q for q in self._queued.values() if q[0] == k]
