@@ -331,8 +331,8 @@ class FloorSession:
 
     def me(self, k: int, all_fills: bool = False) -> dict:
         """Student k's GET /api/me document: cash, positions, P&L, margin, fills, orders."""
-        snap = self._snap
-        with self._lock:
+        with self._lock:  # the snapshot and the queue as one: an order is in one or the other
+            snap = self._snap
             queued = [self._queued_view(i, q) for i, q in self._queued.items() if q[0] == k]
         if k < len(snap.students):
             doc = dict(snap.students[k])
@@ -387,6 +387,7 @@ class FloorSession:
         req = parse_order(body, self.world.tickers, snap.marks, max_qty=f.max_order_qty,
                           band_pct=f.price_band_pct)
         with self._lock:
+            snap = self._snap  # read with the queue: an order is in one or the other
             self._check_trading()
             self._check_rate(k)
             # a student who joined since the last snapshot: their account opens (the world
