@@ -204,8 +204,6 @@ class FloorSession:
         with self._lock:
             if self._step_left:
                 self._step_left -= 1
-                if not self._step_left and self.state == "paused":
-                    pass
             elif self._jump_to is not None:
                 if w.minutes_done > self._jump_to:
                     self._jump_to = None
