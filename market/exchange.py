@@ -23,7 +23,7 @@ from .state import (
     regrid_book,
     tape_records,
 )
-from .types import BAR_DTYPE, InvalidOrderError
+from .types import BAR_DTYPE, RESTING_DTYPE, InvalidOrderError
 
 __all__ = ["Exchange", "MarketRules", "SESSION_SECONDS", "bars_from_tape"]
 
@@ -134,6 +134,53 @@ class Exchange:
         self.acc = new_accounts(self.n_traders, self.n_stocks)
         self.acc.cash[:] = cash
         self.acc.shares[:] = sh
+
+    def add_accounts(self, cash_cents, shares) -> int:
+        """Open one more account per row of `cash_cents` (int cents, [K]) and `shares` (int,
+        [K, n_stocks]) beside the existing ones, at any time between calls; return the index of
+        the first new account (the others follow it).
+
+        The existing accounts keep their indices and balances; the totals that trading conserves
+        grow by the new endowments. Compiled callers see the new accounts from the next
+        `kernel_state()` on (the arrays are replaced, not grown in place).
+        """
+        cash = np.asarray(cash_cents).reshape(-1)
+        sh = np.asarray(shares)
+        if cash.size == 0:
+            raise ValueError("cash_cents: must hold at least one account (got none)")
+        for name, arr in (("cash_cents", cash), ("shares", sh)):
+            if arr.dtype.kind not in "iu":
+                raise ValueError(f"{name}: must be integers (cents, shares) (got {arr.dtype})")
+        if sh.shape != (cash.size, self.n_stocks):
+            raise ValueError(f"shares: must have shape ({cash.size}, {self.n_stocks}) "
+                             f"(got {sh.shape})")
+        first = self.n_traders
+        acc = new_accounts(first + cash.size, self.n_stocks)
+        acc.cash[:first] = self.acc.cash
+        acc.shares[:first] = self.acc.shares
+        acc.cash[first:] = cash
+        acc.shares[first:] = sh
+        self.acc = acc
+        self.n_traders = first + int(cash.size)
+        return first
+
+    def resting_orders(self, first_trader: int = 0, stop_trader: int | None = None) -> np.ndarray:
+        """Orders resting in the books from accounts first_trader .. stop_trader - 1 (all by
+        default), as RESTING_DTYPE rows in pool-slot order: id, trader, stock, side, the price
+        they rest at (ticks) and the shares left."""
+        o = self.pool.o
+        stop = self.n_traders if stop_trader is None else int(stop_trader)
+        live = (o[:, K.QTY] > 0) & (o[:, K.TRADER] >= int(first_trader)) & (
+            o[:, K.TRADER] < stop)
+        rows = o[live]
+        out = np.zeros(rows.shape[0], RESTING_DTYPE)
+        out["id"] = rows[:, K.OID]
+        out["trader"] = rows[:, K.TRADER]
+        out["stock"] = rows[:, K.STOCK]
+        out["side"] = (rows[:, K.SM] & 3) - 1
+        out["price"] = self.book.bs[rows[:, K.STOCK], K.BASE] + rows[:, K.LVL]
+        out["qty"] = rows[:, K.QTY]
+        return out
 
     # -- compiled callers ----------------------------------------------------------------------
 

@@ -16,6 +16,7 @@ __all__ = [
     "TRADE_DTYPE",
     "TAPE_DTYPE",
     "BAR_DTYPE",
+    "RESTING_DTYPE",
     "InvalidOrderError",
     "MOTIVE_NAMES",
 ]
@@ -49,6 +50,7 @@ class Motive(IntEnum):
     FORCED = 6  #: forced deleveraging of a fund past its margin limit
     FUND_FLOW = 7  #: passive or sector-ETF flow into or out of all constituents
     NEWS = 8  #: reaction to news just received
+    STUDENT = 9  #: a person trading on the classroom floor (scenarios.floor), by hand or script
 
 
 MOTIVE_NAMES = tuple(m.name.lower() for m in Motive)
@@ -110,6 +112,20 @@ BAR_DTYPE = np.dtype(
         ("close", np.int64),
         ("volume", np.int64),  # shares
         ("trades", np.int64),
+    ],
+    align=True,
+)
+
+
+#: One order resting in a book (`Exchange.resting_orders`): what is left of it and where it rests.
+RESTING_DTYPE = np.dtype(
+    [
+        ("id", np.int64),  # the exchange's order id (what `Exchange.submit` returned)
+        ("trader", np.int64),  # account index
+        ("stock", np.int64),
+        ("side", np.int64),  # Side
+        ("price", np.int64),  # ticks: the level it rests at (LULD may have repriced it)
+        ("qty", np.int64),  # shares still resting
     ],
     align=True,
 )

@@ -603,6 +603,57 @@ def cmd_dashboard(args) -> int:
     return serve(args.scenario, args.host, args.port)
 
 
+def cmd_classroom(args) -> int:
+    """Serve the trading floor: a class trades in one shared world beside the agents."""
+    from agents.params import ParamError
+    from scenarios.floor import check_floor, floor_with
+    from scenarios.floor.session import FLOOR_FILES, LOG_NAME, FloorSession
+    from viz.floor import check_code, is_loopback, new_admin_code, new_code, serve
+
+    sets = list(args.set or [])
+    floor_sets = [s for s in sets if s.startswith("floor.")]
+    scenario_sets = [s for s in sets if not s.startswith("floor.")]
+    sc = _scenario_with(args.scenario, args.seed, None, scenario_sets)
+    if args.speed is not None:
+        floor_sets.append(f"floor.speed={args.speed}")
+    try:
+        floor = floor_with(floor_sets)
+        check_floor(floor, sc)
+    except ParamError as e:
+        flag = "--speed" if e.path == "floor.speed" and args.speed is not None else "--set"
+        raise UsageError(f"{flag} {e}") from None
+    code = check_code("--code", args.code) if args.code is not None else new_code()
+    admin = (check_code("--admin-code", args.admin_code) if args.admin_code is not None
+             else new_admin_code())
+    if code == admin:
+        raise UsageError("--admin-code: must differ from --code")
+    out = _check_out(args.out if args.out is not None
+                     else Path(f"out/classroom-{sc.name}-seed{sc.seed}"), FLOOR_FILES)
+    if not is_loopback(args.host):
+        print(f"selloff: warning: --host {args.host}: the floor answers other machines on "
+              "the network; anyone with the class code can join", file=sys.stderr)
+    import socket
+
+    with socket.socket(socket.AF_INET6 if ":" in args.host else socket.AF_INET) as probe:
+        try:
+            probe.bind((args.host, args.port))
+        except OSError as e:
+            raise UsageError(f"--port: {args.port} cannot be used on {args.host} "
+                             f"({e.strerror}); pick another in [1024, 65535], or 0") from None
+    print(f"selloff classroom: {sc.name}, seed {sc.seed}, {_plural(sc.days, 'day')} "
+          f"(students from day {floor.start_day}), {floor.speed:g} simulated min/s; "
+          "building the world...", flush=True)
+    session = FloorSession(sc, floor, seed=sc.seed, sets=scenario_sets, out=out)
+
+    def announce(srv):
+        host, port = srv.server_address[:2]
+        print(f"  students:   http://{host}:{port}/        class code {code}")
+        print(f"  instructor: http://{host}:{port}/instructor   admin code {admin}")
+        print(f"  log: {out / LOG_NAME}   (Ctrl-C stops the server)", flush=True)
+
+    return serve(session, args.host, args.port, code, admin, announce=announce)
+
+
 def _host(text: str) -> str:
     import ipaddress
 
@@ -761,6 +812,28 @@ def build_parser() -> argparse.ArgumentParser:
     db.add_argument("--card", type=Path, default=None,
                     help="a run card JSON exported by the page: prints the link that reloads it")
     db.set_defaults(func=cmd_dashboard)
+    cl = sub.add_parser("classroom", help="serve the trading floor: a class trades in the "
+                                          "scenario's world beside the agents")
+    cl.add_argument("scenario", type=scenario_arg, metavar="SCENARIO")
+    cl.add_argument("--host", type=_host, default="127.0.0.1",
+                    help="address to bind (default 127.0.0.1: this machine only)")
+    cl.add_argument("--port", type=_positive_int("--port", 0, 65535), default=8766,
+                    help="port (default 8766; 0: any free port)")
+    cl.add_argument("--code", default=None, help="the class code students join with "
+                    "(default: random, printed)")
+    cl.add_argument("--admin-code", default=None, help="the instructor's code (default: "
+                    "random, printed)")
+    cl.add_argument("--seed", type=_positive_int("--seed", 0, 2**63 - 1), default=None,
+                    help="seed (default: the scenario's)")
+    cl.add_argument("--speed", default=None, metavar="MIN_PER_S",
+                    help="simulated minutes per second at the start (floor.speed)")
+    cl.add_argument("--set", action="append", default=[], metavar="PATH=VALUE",
+                    help="override a scenario field, or a floor setting floor.FIELD (e.g. "
+                         "floor.cash=50000, floor.max_leverage=1; see docs/classroom_floor.md)")
+    cl.add_argument("--out", type=_out_dir, default=None,
+                    help="folder of the session log, debrief and exports (default "
+                         "out/classroom-SCENARIO-seedN)")
+    cl.set_defaults(func=cmd_classroom)
     return ap
 
 

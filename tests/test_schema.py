@@ -25,7 +25,7 @@ def test_kinds_codes_and_names_agree_everywhere():
     assert kind_code("noise") == Kind.NOISE == AK.NOISE
     assert (AK.FUNDAMENTAL, AK.MOMENTUM, AK.MAKER, AK.LEVERAGED, AK.PASSIVE) == (
         Kind.FUNDAMENTAL, Kind.MOMENTUM, Kind.MARKET_MAKER, Kind.LEVERAGED, Kind.PASSIVE)
-    assert N_MOTIVES == len(MOTIVE_NAMES) == 9
+    assert N_MOTIVES == len(MOTIVE_NAMES) == 10  # STUDENT (9): the trading floor
     assert AK.M_DIP == Motive.DIP_BUY and AK.M_FLOW == Motive.FUND_FLOW
 
 
