@@ -5,7 +5,7 @@
 First, where one run's CPU time goes inside a worker (CPU time, not wall: the host is shared):
 building the world (``SelloffModel(...)``), stepping it (``model.run()``, the model's own time),
 and recording the daily rows, with Python's defaults and with the worker settings of
-``scenarios.batch._init_worker`` (allocator keeps freed pages, ``gc.freeze``).
+``scenarios.ensemble._init_worker`` (allocator keeps freed pages, ``gc.freeze``).
 
 Then a table: wall time, the runs' own time (the sum of ``wall_s``, measured inside the
 workers) and CPU time (``cpu_s``), runs per second, parallel efficiency (sum of the runs' own
@@ -32,8 +32,9 @@ from pathlib import Path
 
 from scenarios.batch import run_batch, warm
 
-#: 3,000 + 1,200 + 5,694 + 4 x 19 + 20 + 10 = 10,000 investors
-SETS = ["population.noise.count=5694"]
+#: 3,000 value + 750 theme + 1,200 momentum + 4,944 noise + 4 x 19 makers + 20 + 10 funds =
+#: 10,000 investors
+SETS = ["population.noise.count=4944"]
 
 
 def _one(label, out, runs, **kw):
@@ -56,9 +57,12 @@ def breakdown(n: int = 6) -> None:
 
 
 def _phases(mode: str, n: int) -> None:
+    import functools
+
     from agents.params import apply_overrides
-    from scenarios.batch import _init_worker, _one
+    from scenarios.batch import _frames
     from scenarios.catalog import get_scenario
+    from scenarios.ensemble import Job, _init_worker, _run_one
     from scenarios.model import SelloffModel
 
     if mode == "worker":
@@ -77,7 +81,8 @@ def _phases(mode: str, n: int) -> None:
         del m
         gc.collect()  # the model's agents hold it in cycles: free it before the next
         c3 = time.process_time()
-        _one({"run_id": "x", "point": 0, "seed": seed, "scenario": s})  # a worker's whole task
+        # a worker's whole task: the ensemble runner's one run with the batch's measure
+        _run_one(Job("x", 0, seed, s), functools.partial(_frames, minutes=False))
         c4 = time.process_time()
         tot["build"] += c1 - c0
         tot["step"] += c2 - c1

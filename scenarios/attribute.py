@@ -10,8 +10,8 @@ of the move that is ordinary market noise. What no single channel accounts for i
 shock's own hit on the firms it is about (Nvidia's lost demand reaches Nvidia without any
 contagion) plus the channels' interactions, so that ``move = no shock + channels + direct``.
 
-Each run's result is saved as it finishes (``runs/<config>-seed<N>.json`` under the output
-directory, keyed by a hash of its scenario), so an interrupted attribution resumes where it
+Each run's result is saved as it finishes (``runs/<run id>.json`` under the output directory,
+the id a hash of its scenario and seed), so an interrupted attribution resumes where it
 stopped.
 
 The same split of the day's low against the previous close is under ``"trough"``: channels that
@@ -25,9 +25,9 @@ with the opposite sign, as the pressure reverts.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import hashlib
 import json
-from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 import numpy as np
@@ -84,66 +84,39 @@ def _key(scenario, seed) -> str:
     return hashlib.sha256(blob).hexdigest()[:16]
 
 
-def _one(args):
-    name, scenario, seed, path, day = args
-    from scenarios.run import run
+def _moves(m, day: int) -> dict:
+    """The measure of one run: each stock's close-to-close move on `day`, its low against the
+    previous close, and the next day's move (NaN where there is none); fractions."""
+    from scenarios.run import result_of
 
-    res = run(scenario, seed)
+    res = result_of(m)
     rets = res.close_returns()
-    r = rets[day]
     prev = res.daily[day - 1, :, 3] if day > 0 else res.prev_close
     low = res.daily[day, :, 2] / prev - 1.0
-    nxt = rets[day + 1] if day + 1 < scenario.days else np.full(r.size, np.nan)
-    doc = {"key": _key(scenario, seed), "config": name, "seed": seed,
-           "tickers": list(res.tickers), "move": [float(x) for x in r],
-           "low": [float(x) for x in low], "next": [float(x) for x in nxt]}
-    tmp = Path(str(path) + ".tmp")
-    tmp.write_text(json.dumps(doc) + "\n")
-    tmp.replace(path)
-    return name, seed, np.array([r, low, nxt])
+    nxt = rets[day + 1] if day + 1 < res.daily.shape[0] else np.full(rets.shape[1], np.nan)
+    return {"tickers": list(res.tickers), "move": rets[day].tolist(), "low": low.tolist(),
+            "next": nxt.tolist()}
 
 
-def attribute(scenario, seeds, out: Path, workers: int = 2, progress: bool = False) -> dict:
-    """Run the configurations over `seeds` (resuming from `out/runs`); return the attribution."""
+def attribute(scenario, seeds, out: Path, workers: int = 2, progress: bool = False,
+              scheduler: str | None = None) -> dict:
+    """Run the configurations over `seeds` through the ensemble runner (each run kept in
+    `out/runs` as it finishes, so an interrupted attribution resumes); return the
+    attribution."""
+    from scenarios.ensemble import Job, JsonStore, run_ensemble, values
+
     out = Path(out)
-    runs = out / "runs"
-    runs.mkdir(parents=True, exist_ok=True)
     configs = configurations(scenario)
     day = shock_day(scenario)
+    jobs = [Job(_key(sc, seed), name, seed, dataclasses.replace(sc, seed=seed))
+            for name, sc in configs.items() for seed in seeds]
+    rows = run_ensemble(jobs, functools.partial(_moves, day=day), store=JsonStore(out / "runs"),
+                        workers=workers, scheduler=scheduler, progress=progress,
+                        label="attribute")
     moves: dict[str, list] = {k: [] for k in configs}
-    todo = []
-    for name, sc in configs.items():
-        for seed in seeds:
-            p = runs / f"{name}-seed{seed}.json"
-            if p.exists():
-                try:
-                    doc = json.loads(p.read_text())
-                    if doc.get("key") == _key(sc, seed) and "next" in doc:
-                        moves[name].append(np.array([doc["move"], doc["low"], doc["next"]]))
-                        continue
-                except (OSError, ValueError):
-                    pass
-            todo.append((name, sc, seed, p, day))
-    bar = None
-    if progress and todo:
-        from tqdm import tqdm
-
-        bar = tqdm(total=len(todo), desc="attribute", unit="run")
-    if todo:
-        if workers > 1 and len(todo) > 1:
-            with ProcessPoolExecutor(max_workers=workers) as pool:
-                for name, _seed, r in pool.map(_one, todo):
-                    moves[name].append(r)
-                    if bar:
-                        bar.update()
-        else:
-            for job in todo:
-                name, _seed, r = _one(job)
-                moves[name].append(r)
-                if bar:
-                    bar.update()
-    if bar:
-        bar.close()
+    for r, v in zip(rows, values(rows), strict=True):
+        nxt = [np.nan if x is None else x for x in v["next"]]  # strict JSON kept NaN as null
+        moves[r["point"]].append(np.array([v["move"], v["low"], nxt], float))
     tickers = list(scenario.tickers)
     mean = {k: np.mean(v, axis=0) for k, v in moves.items()}  # [close, low, next] x stock
 

@@ -23,26 +23,22 @@ The dataset in the output folder (a contract other tools read):
   batch leaves only complete runs; the consolidated files are rebuilt from the parts. A rerun of
   the same batch skips finished runs.
 
-Executors: anything with the ``concurrent.futures.Executor`` protocol. By default a spawn
-process pool whose workers load the imports and the numba cache once (an initializer) and take
-several runs per task; ``distributed.Client(address).get_executor()`` runs the same code on a
-Dask cluster.
+The runs go through the ensemble runner (`scenarios.ensemble`), as every study's do: a local
+spawn pool of warm workers, several runs per task, or any ``concurrent.futures.Executor``
+(``distributed.Client(address).get_executor()`` runs the same code on a Dask cluster); each
+finished run is kept as a part by :class:`ParquetStore`.
 """
 
 from __future__ import annotations
 
-import concurrent.futures as cf
 import dataclasses
-import gc
+import functools
 import hashlib
 import itertools
 import json
-import multiprocessing as mp
 import os
 import shutil
 import sys
-import time
-import traceback
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 
@@ -50,6 +46,13 @@ import numpy as np
 import pandas as pd
 
 from agents.params import ParamError, apply_overrides, describe
+from scenarios.ensemble import (  # noqa: F401 - InlineExecutor, dask_executor, warm: re-exported
+    InlineExecutor,
+    Job,
+    Store,
+    dask_executor,
+    warm,
+)
 
 __all__ = [
     "BatchError",
@@ -254,62 +257,25 @@ def _run_id(name: str, overrides: list[str], seed: int, version: str) -> str:
 
 
 # -------------------------------------------------------------------------------------------
-# Workers
+# What a batch keeps of a run
 
 
-def _tiny_scenario():
-    from scenarios.catalog import get_scenario
+def _frames(m, minutes: bool) -> dict:
+    """The measure of one batch run (a Simulation that has run): its daily rows and, with
+    `minutes`, its minute closes (frames without their run_id column; the store adds it)."""
+    from scenarios.run import result_of
 
-    return apply_overrides(get_scenario("deepseek"), [
-        "days=2", "tickers=[\"NVDA\",\"TSM\"]", "population.fundamental.count=20",
-        "population.momentum.count=10", "population.noise.count=20",
-        "population.leveraged.count=2", "population.passive.count=1"])
-
-
-def warm() -> float:
-    """Import the model and load (or compile) the numba cache with one tiny run; seconds."""
-    t = time.perf_counter()
-    from scenarios.run import run
-
-    run(_tiny_scenario(), 0)
-    return time.perf_counter() - t
-
-
-def _one(job: dict) -> dict:
-    """Run one job; return its run row and daily frame (never raises for a model error)."""
-    from scenarios import run as runmod
-
-    row = {"run_id": job["run_id"], "point": job["point"], "seed": job["seed"],
-           "status": "ok", "error": "", "wall_s": 0.0, "cpu_s": 0.0}
-    t, c = time.perf_counter(), time.process_time()
-    try:
-        res = runmod.run(job["scenario"], job["seed"])
-        daily = _daily_frame(job["run_id"], res)
-        minutes = _minutes_frame(job["run_id"], res) if job.get("minutes") else None
-    except Exception as e:  # a run that raises is a failed row; the batch goes on
-        row.update(status="failed", error=f"{type(e).__name__}: {e}"[:2000])
-        tb = traceback.format_exc(limit=-3)
-        row["error"] += " | " + " ".join(tb.split())[-500:]
-        daily, minutes = _daily_frame(job["run_id"], None), None
-    res = None
-    # the model and its agents refer to each other: only a collection frees the model (its
-    # exchange's level table alone is ~100 MB); collect now rather than let the next run
-    # build beside it
-    gc.collect()
-    row["wall_s"] = time.perf_counter() - t
-    row["cpu_s"] = time.process_time() - c
-    return {"row": row, "daily": daily, "minutes": minutes}
-
-
-def _chunk(jobs: list[dict]) -> list[dict]:
-    return [_one(j) for j in jobs]
+    res = result_of(m)
+    return {"daily": _daily_frame(None, res), "minutes": _minutes_frame(None, res)
+            if minutes else None}
 
 
 DAILY_COLUMNS = ("run_id", "date", "ticker", "open", "high", "low", "close", "volume", "return")
 
 
-def _daily_frame(run_id: str, res) -> pd.DataFrame:
-    """The daily rows of one run (``res`` a RunResult; None: an empty frame of the right types).
+def _daily_frame(run_id, res) -> pd.DataFrame:
+    """The daily rows of one run (``res`` a RunResult; None: an empty frame of the right types;
+    ``run_id`` None: no run_id column).
 
     Prices are ticks / 100 and the return is close / previous close - 1, computed as
     ``scenarios.run.summary_dict`` does (int / 100 in float64: the same numbers), without
@@ -326,8 +292,9 @@ def _daily_frame(run_id: str, res) -> pd.DataFrame:
     # stock-major rows (one stock's days, then the next stock's), as the summary lists them
     px = px.transpose(1, 0, 2).reshape(ns * n_day, 4)
     close = px[:, 3]
+    cols = {} if run_id is None else {"run_id": run_id}
     return pd.DataFrame({
-        "run_id": run_id,
+        **cols,
         "date": np.tile(pd.to_datetime(list(res.dates)).to_numpy(), ns),
         "ticker": np.repeat(np.asarray(res.tickers, dtype=object), n_day),
         "open": px[:, 0], "high": px[:, 1], "low": px[:, 2], "close": close,
@@ -335,88 +302,68 @@ def _daily_frame(run_id: str, res) -> pd.DataFrame:
         "return": close / prev.T.reshape(-1) - 1.0})
 
 
-def _minutes_frame(run_id: str, res) -> pd.DataFrame:
+def _minutes_frame(run_id, res) -> pd.DataFrame:
     n_min, ns, _ = res.bars.shape
+    cols = {} if run_id is None else {"run_id": run_id}
     return pd.DataFrame({
-        "run_id": run_id, "minute": np.repeat(np.arange(n_min, dtype=np.int32), ns),
+        **cols, "minute": np.repeat(np.arange(n_min, dtype=np.int32), ns),
         "ticker": np.tile(np.asarray(res.tickers), n_min),
         "close": res.bars[:, :, 3].reshape(-1) / 100.0})
 
 
-# -------------------------------------------------------------------------------------------
-# Executors
+class ParquetStore(Store):
+    """A batch's parts: ``parts/<run_id>.parquet`` (its daily rows, its run row in the file's
+    metadata) and ``parts/<run_id>.minutes.parquet``, each written to a temporary name and
+    renamed (the daily file is the commit point of a run)."""
 
+    def __init__(self, parts: Path):
+        self.parts = Path(parts)
 
-class InlineExecutor(cf.Executor):
-    """Runs each task at submit, in this process (tests, notebooks, debugging)."""
+    def finished(self) -> dict[str, dict]:
+        """run_id -> run row (without its frames) of every finished part."""
+        import pyarrow.parquet as pq
 
-    def submit(self, fn, /, *args, **kwargs):
-        """Run `fn(*args, **kwargs)` now; return a finished Future with its result or error."""
-        f = cf.Future()
-        try:
-            f.set_result(fn(*args, **kwargs))
-        except BaseException as e:  # noqa: BLE001 - handed to the caller through the future
-            f.set_exception(e)
-        return f
+        out = {}
+        for p in self.parts.glob("*.parquet"):
+            if p.name.startswith(".") or p.name.endswith(".minutes.parquet"):
+                continue
+            try:
+                row = json.loads(pq.read_schema(p).metadata[b"selloff.run"])
+            except Exception:  # noqa: BLE001 - not one of ours
+                continue
+            out[row["run_id"]] = row
+        return out
 
+    def save(self, row: dict) -> None:
+        """Write one run's parts (a failed run: its row and no daily rows)."""
+        import pyarrow as pa
+        import pyarrow.parquet as pq
 
-def _init_worker() -> None:
-    """A worker's start: imports and numba cache (one tiny run), then every object alive so far
-    moved out of the garbage collector's sight (``gc.freeze``): the imported modules and
-    compiled dispatchers are never freed, and the full collection after each run (see
-    :func:`_one`) would otherwise scan them all again (measured: 0.09 s a run, 0.003 s frozen,
-    against 0.68 s of stepping)."""
-    warm()
-    gc.collect()
-    gc.freeze()
-
-
-def local_executor(workers: int) -> cf.Executor:
-    """A spawn process pool of ``workers`` warm workers (imports and numba cache loaded once)."""
-    return cf.ProcessPoolExecutor(max_workers=workers, mp_context=mp.get_context("spawn"),
-                                  initializer=_init_worker)
-
-
-def dask_executor(address: str, timeout: float = 10.0):
-    """``(client, executor)`` for the Dask scheduler at ``address`` (``tcp://HOST:PORT``).
-
-    Raises:
-        BatchError: the scheduler cannot be reached within ``timeout`` seconds.
-    """
-    try:
-        from distributed import Client
-    except ImportError:
-        raise BatchError("--scheduler: needs the 'distributed' package "
-                         "(pip install 'selloff[dask]')") from None
-    try:
-        client = Client(address, timeout=timeout)
-    except (OSError, TimeoutError, ValueError) as e:
-        raise BatchError(f"--scheduler: cannot reach {address!r} ({type(e).__name__})") from None
-    warm()  # here first: workers on this machine would otherwise compile the cache at once
-    client.run(_init_worker)
-    return client, client.get_executor(pure=False, retries=1)
+        rid = row["run_id"]
+        value = row.get("value") or {}
+        daily = value.get("daily")
+        daily = _daily_frame("", None) if daily is None else daily.copy()
+        if "run_id" not in daily:
+            daily.insert(0, "run_id", rid)
+        mins = value.get("minutes")
+        if mins is not None:
+            mins = mins.copy()
+            mins.insert(0, "run_id", rid)
+            tmp = self.parts / f".{rid}.minutes.parquet.tmp"
+            mins.to_parquet(tmp, index=False)
+            os.replace(tmp, self.parts / f"{rid}.minutes.parquet")
+        meta_row = {k: v for k, v in row.items() if k != "value"}
+        table = pa.Table.from_pandas(daily, preserve_index=False)
+        meta = dict(table.schema.metadata or {})
+        meta[b"selloff.run"] = json.dumps(meta_row).encode()
+        table = table.replace_schema_metadata(meta)
+        tmp = self.parts / f".{rid}.parquet.tmp"
+        pq.write_table(table, tmp)
+        os.replace(tmp, self.parts / f"{rid}.parquet")  # the commit point of a run
 
 
 # -------------------------------------------------------------------------------------------
 # The dataset
-
-
-def _write_part(parts: Path, out: dict) -> None:
-    import pyarrow as pa
-    import pyarrow.parquet as pq
-
-    rid = out["row"]["run_id"]
-    if out.get("minutes") is not None:
-        tmp = parts / f".{rid}.minutes.parquet.tmp"
-        out["minutes"].to_parquet(tmp, index=False)
-        os.replace(tmp, parts / f"{rid}.minutes.parquet")
-    table = pa.Table.from_pandas(out["daily"], preserve_index=False)
-    meta = dict(table.schema.metadata or {})
-    meta[b"selloff.run"] = json.dumps(out["row"]).encode()
-    table = table.replace_schema_metadata(meta)
-    tmp = parts / f".{rid}.parquet.tmp"
-    pq.write_table(table, tmp)
-    os.replace(tmp, parts / f"{rid}.parquet")  # the commit point of a run
 
 
 def _read_parts(parts: Path) -> tuple[list[dict], list[pd.DataFrame]]:
@@ -436,22 +383,6 @@ def _read_parts(parts: Path) -> tuple[list[dict], list[pd.DataFrame]]:
         rows.append(row)
         daily.append(t.to_pandas())
     return rows, daily
-
-
-def _finished(parts: Path) -> tuple[set, set]:
-    """run_ids of the finished parts: ``(ok, failed)``."""
-    import pyarrow.parquet as pq
-
-    ok, failed = set(), set()
-    for p in parts.glob("*.parquet"):
-        if p.name.startswith(".") or p.name.endswith(".minutes.parquet"):
-            continue
-        try:
-            row = json.loads(pq.read_schema(p).metadata[b"selloff.run"])
-        except Exception:  # noqa: BLE001 - not one of ours
-            continue
-        (ok if row["status"] == "ok" else failed).add(row["run_id"])
-    return ok, failed
 
 
 def _consolidate(out: Path, meta: dict) -> BatchResult:
@@ -583,8 +514,7 @@ def run_batch(scenario, design: pd.DataFrame | None, seeds, out, *, executor=Non
         first_of[key] = i
         for s in seed_list:
             rid = _run_id(scenario.name, base_sets + point_sets[i], s, version)
-            jobs.append({"run_id": rid, "point": i, "seed": s, "minutes": minutes,
-                         "scenario": dataclasses.replace(sc, seed=s)})
+            jobs.append(Job(rid, i, s, dataclasses.replace(sc, seed=s)))
     meta = {
         "scenario": scenario.name, "sets": sets, "days": scs[0].days, "seeds": seed_list,
         "design": {"columns": list(design.columns),
@@ -611,19 +541,18 @@ def run_batch(scenario, design: pd.DataFrame | None, seeds, out, *, executor=Non
     tmp.write_text(json.dumps(meta, indent=1) + "\n")
     os.replace(tmp, out / "batch.json")
 
-    done, failed = _finished(parts)
-    todo = [j for j in jobs if j["run_id"] not in done]  # failed runs are tried again
-    skipped = len(jobs) - len(todo)
-    if skipped or failed:
-        say(f"batch: {skipped} of {len(jobs)} runs already done in {out}"
-            + (f" ({len(failed)} failed before: trying them again)" if failed else "")
-            + f"; running the other {len(todo)}")
-    if todo:
-        try:
-            _execute(todo, parts, executor, workers, progress)
-        except BaseException:  # interrupted: what finished is kept, and readable
-            _consolidate(out, meta)
-            raise
+    from scenarios import ensemble  # at call time: the one runner, as every study calls it
+
+    store = ParquetStore(parts)
+    kept = store.finished()
+    skipped = sum(1 for j in jobs if kept.get(j.run_id, {}).get("status") == "ok")
+    try:
+        ensemble.run_ensemble(jobs, functools.partial(_frames, minutes=minutes), store=store,
+                     executor=executor, workers=workers, progress=progress, label="batch",
+                     log=say)
+    except BaseException:  # interrupted: what finished is kept, and readable
+        _consolidate(out, meta)
+        raise
     res = _consolidate(out, meta)
     res.skipped = skipped
     return res
@@ -644,47 +573,6 @@ def _check_out(out: Path, key: str, force: bool) -> bool:
                              "replace it or choose another folder")
         return True
     return False
-
-
-def _execute(todo, parts, executor, workers, progress) -> None:
-    own = None
-    if executor is None:
-        workers = workers or os.cpu_count() or 1
-        warm()  # compile or load the numba cache here first: parallel first compiles clash
-        if workers == 1:
-            executor = InlineExecutor()
-        else:
-            executor = own = local_executor(workers)
-        n_exec = workers
-    else:
-        n_exec = workers or 4
-    # several runs per task (fewer round trips), but small enough to balance and to lose little
-    size = max(1, min(4, len(todo) // (4 * n_exec)))
-    chunks = [todo[i:i + size] for i in range(0, len(todo), size)]
-    bar = None
-    if progress:
-        from tqdm import tqdm
-
-        bar = tqdm(total=len(todo), desc="batch", unit="run", smoothing=0.1,
-                   bar_format="{l_bar}{bar}| {n_fmt}/{total_fmt} [{elapsed}<{remaining}{postfix}]")
-    failed = 0
-    t0 = time.perf_counter()
-    try:
-        futs = [executor.submit(_chunk, c) for c in chunks]
-        for f in cf.as_completed(futs):
-            for o in f.result():
-                _write_part(parts, o)
-                failed += o["row"]["status"] != "ok"
-                if bar is not None:
-                    bar.update()
-                    rate = bar.n / max(time.perf_counter() - t0, 1e-9)
-                    bar.set_postfix_str(f"done {bar.n - failed}, failed {failed}, "
-                                        f"{rate:.2f} runs/s")
-    finally:
-        if bar is not None:
-            bar.close()
-        if own is not None:
-            own.shutdown(wait=True, cancel_futures=True)
 
 
 def _versions() -> dict:

@@ -8,9 +8,10 @@ open gap -12.5% within 3 points; the close in the lowest 35% of the day's range;
 from __future__ import annotations
 
 import dataclasses
-from concurrent.futures import ProcessPoolExecutor
 
 import numpy as np
+
+from agents.params import to_dict
 
 __all__ = ["TARGETS", "day_stats", "measure", "verdicts", "format_report"]
 
@@ -36,21 +37,28 @@ def day_stats(res, ticker: str = "NVDA", day: int = 1, ref_day: int = 0) -> dict
     }
 
 
-def _one(args):
-    scenario, seed = args
-    from scenarios.run import run
+def _stats(m) -> dict:
+    """The measure of one run (a Simulation that has run): Nvidia's 27 January."""
+    from scenarios.run import result_of
 
-    return day_stats(run(scenario, seed))
+    return day_stats(result_of(m))
 
 
-def measure(scenario, seeds, workers: int = 1) -> list[dict]:
-    """Run `scenario` up to 27 January (two days) for each seed; the measures per seed."""
+def measure(scenario, seeds, workers: int = 1, scheduler: str | None = None,
+            progress: bool = False, store=None) -> list[dict]:
+    """Run `scenario` up to 27 January (two days) for each seed; the measures per seed.
+
+    The runs go through the ensemble runner (`scenarios.ensemble`), kept in `store` (a
+    `scenarios.ensemble.Store`; a rerun resumes) if given; a run that fails is a `RunFailed`
+    naming its seed."""
+    from scenarios.ensemble import Job, job_id, run_ensemble, values
+
     sc = dataclasses.replace(scenario, days=2)
-    jobs = [(sc, s) for s in seeds]
-    if workers > 1 and len(jobs) > 1:
-        with ProcessPoolExecutor(max_workers=workers) as pool:
-            return list(pool.map(_one, jobs))
-    return [_one(j) for j in jobs]
+    jobs = [Job(job_id("calibrate", to_dict(sc), s), s, s, dataclasses.replace(sc, seed=s))
+            for s in seeds]
+    rows = run_ensemble(jobs, _stats, store=store, workers=workers, scheduler=scheduler,
+                        progress=progress, label="calibrate")
+    return values(rows)
 
 
 def verdicts(stats: list[dict]) -> dict:

@@ -10,6 +10,8 @@ import sys
 import time
 from pathlib import Path
 
+from scenarios.ensemble import RunFailed
+
 __all__ = ["main"]
 
 
@@ -165,7 +167,8 @@ def cmd_facts(args) -> int:
           f"seed{'s' if len(seeds) > 1 else ''} {', '.join(map(str, seeds))}")
     from viz.facts import plot_facts
 
-    res = run_facts(sc, seeds, args.out, progress=sys.stderr.isatty(), draw=plot_facts)
+    res = run_facts(sc, seeds, args.out, progress=sys.stderr.isatty(), draw=plot_facts,
+                    workers=args.workers, scheduler=args.scheduler)
     for r in res["runs"]:
         print(f"  seed {r['seed']}: {r['wall_s']:.1f} s, {r['decisions']:,} decisions, "
               f"{r['orders']:,} orders, {r['trades']:,} trades, {len(r['halts'])} halts")
@@ -248,11 +251,16 @@ def cmd_run(args) -> int:
 
     out = _check_out(args.out if args.out is not None else Path(f"out/{sc.name}-seed{sc.seed}"),
                      RUN_FILES)
-    from scenarios.run import daily_returns, run, write_outputs
+    from scenarios.ensemble import InlineExecutor, Job, job_id, run_ensemble, values
+    from scenarios.run import daily_returns, result_of, write_outputs
 
     print(f"selloff run: {sc.name}, seed {sc.seed}, {_plural(sc.days, 'day')}, "
           f"{_plural(len(sc.tickers), 'stock')}, {_plural(len(sc.shocks), 'shock')}")
-    res = run(sc, progress=sys.stderr.isatty())
+    # one run, in this process, through the ensemble runner every study uses
+    job = Job(job_id("run", sc.name, sc.seed), 0, sc.seed, sc, progress=sys.stderr.isatty())
+    [row] = run_ensemble([job], result_of, executor=InlineExecutor(), label="run")
+    [res] = values([row])
+    res.wall_s = row["wall_s"]
     print(f"  {res.wall_s:.1f} s: {res.decisions:,} decisions, {res.orders:,} orders, "
           f"{int(res.bars[..., 5].sum()):,} trades, {len(res.halts)} halts")
     for d, m, name, _k, text in res.events:
@@ -292,7 +300,8 @@ def cmd_attribute(args) -> int:
                      ATTRIBUTION_FILES)
     print(f"selloff attribute: {sc.name}, seeds {', '.join(map(str, seeds))}: all channels on, "
           "each off in turn, and no shock")
-    res = attribute(sc, seeds, out, workers=args.workers, progress=sys.stderr.isatty())
+    res = attribute(sc, seeds, out, workers=args.workers, progress=sys.stderr.isatty(),
+                    scheduler=args.scheduler)
     print(f"\n{res['date']} (day {res['shock_day']}): close-to-close move and its parts, "
           "percentage points, mean over seeds")
     print(format_table(res))
@@ -323,11 +332,15 @@ def cmd_calibrate(args) -> int:
         _check_out(args.out, CALIBRATION_FILES)
     print(f"selloff calibrate: deepseek to 27 January, seeds {seeds[0]}..{seeds[-1]}, "
           "Nvidia's 27 January against its targets (medians over seeds)")
-    stats = measure(sc, seeds, workers=args.workers)
+    from scenarios.ensemble import JsonStore
+
+    stats = measure(sc, seeds, workers=args.workers, scheduler=args.scheduler,
+                    progress=sys.stderr.isatty(),
+                    store=JsonStore(args.out / "runs") if args.out else None)
     print(format_report(stats))
     v = verdicts(stats)
     if args.out:
-        with staged(args.out) as tmp:
+        with staged(args.out, keep=("runs",)) as tmp:
             atomic_text(tmp / "calibration.json",
                         strict_json({"seeds": seeds, "per_seed": stats, "verdicts": v}))
         print(f"wrote {args.out / 'calibration.json'}")
@@ -346,10 +359,14 @@ def cmd_predict(args) -> int:
     print(f"selloff predict: {sc.name}, seeds {seeds[0]}..{seeds[-1]}: median close-to-close "
           "return per stock and day, percent (* = calibrated; every other cell is a "
           "prediction, not a fit)")
-    res = predict(sc, seeds, workers=args.workers)
+    from scenarios.ensemble import JsonStore
+
+    res = predict(sc, seeds, workers=args.workers, scheduler=args.scheduler,
+                  progress=sys.stderr.isatty(),
+                  store=JsonStore(args.out / "runs") if args.out else None)
     print(format_predictions(res))
     if args.out:
-        with staged(args.out) as tmp:
+        with staged(args.out, keep=("runs",)) as tmp:
             atomic_text(tmp / "predictions.json", strict_json(res))
         print(f"wrote {args.out / 'predictions.json'}")
     return 0
@@ -674,9 +691,17 @@ def _over_seeds(p, seeds: int, seeds_help: str, seed_help: str, field: str,
                    help=seed_help)
     p.add_argument("--set", action="append", default=[], metavar="PATH=VALUE",
                    help=f"override {field} field by its dotted path")
-    p.add_argument("--workers", type=_positive_int("--workers", 1, 64), default=2,
-                   help="processes (default 2)")
+    _where(p, 2)
     p.add_argument("--out", type=_out_dir, default=None, help=out_help)
+
+
+def _where(p, workers: int) -> None:
+    """Where a study's runs go (the ensemble runner): --workers local processes or a Dask
+    cluster at --scheduler."""
+    p.add_argument("--workers", type=_positive_int("--workers", 1, 64), default=workers,
+                   help=f"local processes (default {workers})")
+    p.add_argument("--scheduler", default=None, metavar="ADDRESS",
+                   help="run on the Dask cluster at tcp://HOST:PORT instead")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -715,6 +740,7 @@ def build_parser() -> argparse.ArgumentParser:
     f.add_argument("--set", action="append", default=[], metavar="PATH=VALUE",
                    help="override a scenario field, e.g. population.noise.count=2000 "
                         "(applied after --days)")
+    _where(f, 1)
     f.set_defaults(func=cmd_facts)
 
     fl = sub.add_parser("fields", help="list every settable field of a scenario with its type, "
@@ -852,6 +878,9 @@ def main(argv=None) -> int:
     except (UsageError, ValueError, argparse.ArgumentTypeError) as e:
         print(f"selloff: error: {e}", file=sys.stderr)
         return 2
+    except RunFailed as e:  # a model run raised: not the user's input, but no traceback either
+        print(f"selloff: {e}", file=sys.stderr)
+        return 1
     except KeyboardInterrupt:
         print("selloff: interrupted", file=sys.stderr)
         return 130

@@ -12,8 +12,9 @@ within a day (see `scenarios.stylized`).
 
 from __future__ import annotations
 
+import dataclasses
+import functools
 import math
-import time
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
@@ -176,7 +177,7 @@ def _mean_scalars(dicts: list[Mapping[str, Any]]) -> dict[str, float | None]:
 
 def _mean_arrays(arrays: list[np.ndarray]) -> np.ndarray:
     """Element-wise mean over equal-length arrays, NaN-safe (NaN where no finite value)."""
-    stack = np.vstack(arrays)
+    stack = np.vstack([np.asarray(a, dtype=float) for a in arrays])  # None (JSON's NaN): nan
     ok = np.isfinite(stack)
     cnt = ok.sum(axis=0)
     tot = np.where(ok, stack, 0.0).sum(axis=0)
@@ -193,15 +194,25 @@ def check_scenario(scenario) -> None:
         raise ValueError(f"tickers: each stock at most once (got {', '.join(dup)} repeated)")
 
 
+def _facts_of_run(m, rv, caps) -> dict:
+    """The measure of one run: its counts and its facts (`facts_of_model`)."""
+    # JSON-ready (NaN as None), so that a run read back from the store is the same value
+    return to_jsonable({"decisions": int(m.counts[0]), "orders": int(m.exchange.pool.meta[1]),
+                        "trades": int(m.bars[..., 5].sum()),
+                        "halts": [list(h) for h in m.halts], **facts_of_model(m, rv, caps)})
+
+
 def run_facts(scenario, seeds: Iterable[int], out_dir, progress: bool = True,
-              draw=None) -> dict:
+              draw=None, workers: int = 1, scheduler: str | None = None) -> dict:
     """Run `scenario` once per seed; measure, check, aggregate; write facts.json and facts.png.
 
     Args:
         scenario: A `scenarios.scenario.Scenario` (its `days` are run in full).
         seeds: Model seeds, at least one.
         out_dir: Directory for ``facts.json`` and ``facts.png`` (replaced as a whole).
-        progress: Show a tqdm bar per run.
+        progress: Show a tqdm bar (of the run's minutes for one seed, of the runs for more).
+        workers, scheduler: where the runs go (the ensemble runner, `scenarios.ensemble`):
+            this process by default, a local pool of `workers`, or a Dask cluster.
         draw: ``draw(result, path)`` writes facts.png (``viz.facts.plot_facts``; figures live
             in viz/, a layer above); None writes facts.json alone.
 
@@ -219,8 +230,8 @@ def run_facts(scenario, seeds: Iterable[int], out_dir, progress: bool = True,
     Raises:
         ValueError: No seeds, or no or repeated tickers (see `check_scenario`).
     """
+    from agents.params import to_dict
     from agents.universe import load_universe
-    from scenarios.simulation import Simulation
 
     check_scenario(scenario)
     seeds = [int(s) for s in seeds]
@@ -231,23 +242,16 @@ def run_facts(scenario, seeds: Iterable[int], out_dir, progress: bool = True,
     rv = dict(zip(u.tickers, u.vol_2024_pct, strict=True))
     caps = _market_caps(u)
 
-    runs = []
-    for seed in seeds:
-        t0 = time.perf_counter()
-        m = Simulation(scenario, seed=seed)
-        m.run(progress=progress)
-        wall = time.perf_counter() - t0
-        r = facts_of_model(m, rv, caps)
-        runs.append({
-            "seed": seed,
-            "wall_s": wall,
-            "decisions": int(m.counts[0]),
-            "orders": int(m.exchange.pool.meta[1]),
-            "trades": int(m.bars[..., 5].sum()),
-            "halts": [list(h) for h in m.halts],
-            **r,
-        })
-        del m
+    from scenarios.ensemble import Job, JsonStore, job_id, run_ensemble, values
+
+    jobs = [Job(job_id("facts", to_dict(scenario), s), s, s,
+                dataclasses.replace(scenario, seed=s), progress=progress and len(seeds) == 1)
+            for s in seeds]
+    rows = run_ensemble(jobs, functools.partial(_facts_of_run, rv=rv, caps=caps),
+                        store=JsonStore(out / "runs"), workers=workers, scheduler=scheduler,
+                        progress=progress and len(seeds) > 1, label="facts")
+    runs = [{"seed": r["seed"], "wall_s": r["wall_s"], **v}
+            for r, v in zip(rows, values(rows), strict=True)]
 
     tickers = list(scenario.tickers)
     summary = {
@@ -278,7 +282,7 @@ def run_facts(scenario, seeds: Iterable[int], out_dir, progress: bool = True,
     }
     from scenarios.outputs import atomic_text, staged, strict_json
 
-    with staged(out) as tmp:  # the folder is complete or absent
+    with staged(out, keep=("runs",)) as tmp:  # complete or absent; the runs carry over
         atomic_text(tmp / "facts.json", strict_json(to_jsonable(result)))
         if draw is not None:
             draw(result, tmp / "facts.png")

@@ -26,10 +26,12 @@ __all__ = ["OutputError", "check_out", "staged", "strict_json", "atomic_text", "
 
 #: what each command's folder holds; a folder holding anything else is never replaced
 RUN_FILES = ("summary.json", "bars.parquet", "events.json", "price_paths.png")
-FACTS_FILES = ("facts.json", "facts.png")
+#: a study's "runs" folder keeps each finished run (scenarios.ensemble.JsonStore): a rerun
+#: resumes from it
+FACTS_FILES = ("facts.json", "facts.png", "runs")
 ATTRIBUTION_FILES = ("attribution.json", "attribution.png", "runs")
-CALIBRATION_FILES = ("calibration.json",)
-PREDICTION_FILES = ("predictions.json",)
+CALIBRATION_FILES = ("calibration.json", "runs")
+PREDICTION_FILES = ("predictions.json", "runs")
 DEMO_FILES = ("demo.json", "demo.png")
 
 

@@ -9,9 +9,11 @@ close-to-close return per stock, in percent.
 
 from __future__ import annotations
 
-from concurrent.futures import ProcessPoolExecutor
+import dataclasses
 
 import numpy as np
+
+from agents.params import to_dict
 
 __all__ = ["predict", "format_predictions", "CALIBRATED"]
 
@@ -19,30 +21,33 @@ __all__ = ["predict", "format_predictions", "CALIBRATED"]
 CALIBRATED = {("NVDA", "2025-01-27")}
 
 
-def _one(args):
-    scenario, seed = args
-    from scenarios.run import run
+def _returns(m) -> list:
+    """The measure of one run: its close-to-close returns [day, stock]."""
+    from scenarios.run import result_of
 
-    res = run(scenario, seed)
-    return res.close_returns(), res.dates, res.tickers
+    return result_of(m).close_returns().tolist()
 
 
-def predict(scenario, seeds, workers: int = 1, first_day: int | None = None) -> dict:
+def predict(scenario, seeds, workers: int = 1, first_day: int | None = None,
+            scheduler: str | None = None, progress: bool = False, store=None) -> dict:
     """Close-to-close returns (%) per day from `first_day` (default: the shock day,
     scenarios.attribute.shock_day) and stock: median and quartiles over `seeds` (each a full
-    run of `scenario`)."""
+    run of `scenario`, through the ensemble runner; kept in `store`, a
+    `scenarios.ensemble.Store`, if given, so that a rerun resumes)."""
+    from scenarios.calendar import trading_dates
+    from scenarios.ensemble import Job, job_id, run_ensemble, values
+
     if first_day is None:
         from scenarios.attribute import shock_day
 
         first_day = shock_day(scenario)
-    jobs = [(scenario, s) for s in seeds]
-    if workers > 1 and len(jobs) > 1:
-        with ProcessPoolExecutor(max_workers=workers) as pool:
-            outs = list(pool.map(_one, jobs))
-    else:
-        outs = [_one(j) for j in jobs]
-    rets = 100.0 * np.stack([o[0] for o in outs])[:, first_day:]  # [seed, day, stock]
-    dates, tickers = outs[0][1][first_day:], list(outs[0][2])
+    jobs = [Job(job_id("predict", to_dict(scenario), s), s, s,
+                dataclasses.replace(scenario, seed=s)) for s in seeds]
+    rows = run_ensemble(jobs, _returns, store=store, workers=workers, scheduler=scheduler,
+                        progress=progress, label="predict")
+    rets = 100.0 * np.array(values(rows))[:, first_day:]  # [seed, day, stock]
+    dates = trading_dates(scenario.start_date, scenario.days)[first_day:]
+    tickers = list(scenario.tickers)
     q25, med, q75 = np.percentile(rets, [25, 50, 75], axis=0)
 
     def table(a):

@@ -26,7 +26,7 @@ from scenarios.calendar import trading_dates
 from scenarios.outputs import RUN_FILES, atomic_text, strict_json
 from scenarios.simulation import MINUTES, Simulation
 
-__all__ = ["RunResult", "run", "write_outputs", "summary_dict", "daily_returns",
+__all__ = ["RunResult", "run", "result_of", "write_outputs", "summary_dict", "daily_returns",
            "ROLE_GROUPS", "RUN_FILES"]
 
 #: how price_paths.png groups the universe's roles
@@ -65,23 +65,30 @@ class RunResult:
         return close / prev - 1.0
 
 
+def result_of(m, wall_s: float = float("nan")) -> RunResult:
+    """What a `Simulation` that has run produced, as a RunResult (the measure of `selloff run`
+    and of every study that keeps whole runs)."""
+    sc = m.spec
+    return RunResult(
+        scenario=sc, seed=int(sc.seed), dates=trading_dates(sc.start_date, sc.days),
+        tickers=m.tickers, roles=m.roles, prev_close=m.prev_close0.copy(), daily=m.daily.copy(),
+        bars=m.bars, motive_volume=m.motive_volume, events=list(m.events),
+        statements={t: list(f.statements) for t, f in m.firms.items() if f.statements},
+        halts=list(m.halts), decisions=int(m.counts[0]), orders=int(m.exchange.pool.meta[1]),
+        wall_s=wall_s,
+    )
+
+
 def run(scenario, seed: int | None = None, progress: bool = False) -> RunResult:
-    """Run `scenario` (with `seed`, default its own) to the end: a `Simulation` (no Mesa: the
-    same bars as `scenarios.model.SelloffModel` gives)."""
+    """Run `scenario` (with `seed`, default its own) to the end in this process: a `Simulation`
+    (no Mesa: the same bars as `scenarios.model.SelloffModel` gives). Errors are raised; a
+    study's runs go through `scenarios.ensemble.run_ensemble`, which makes them rows."""
     seed = scenario.seed if seed is None else int(seed)
     scenario = dataclasses.replace(scenario, seed=seed)
     t = time.perf_counter()
     m = Simulation(scenario, seed)
     m.run(progress=progress)
-    days = scenario.days
-    return RunResult(
-        scenario=scenario, seed=seed, dates=trading_dates(scenario.start_date, days),
-        tickers=m.tickers, roles=m.roles, prev_close=m.prev_close0.copy(), daily=m.daily.copy(),
-        bars=m.bars, motive_volume=m.motive_volume, events=list(m.events),
-        statements={t: list(f.statements) for t, f in m.firms.items() if f.statements},
-        halts=list(m.halts), decisions=int(m.counts[0]), orders=int(m.exchange.pool.meta[1]),
-        wall_s=time.perf_counter() - t,
-    )
+    return result_of(m, time.perf_counter() - t)
 
 
 def summary_dict(res: RunResult) -> dict:

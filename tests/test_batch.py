@@ -140,16 +140,17 @@ def test_batch_daily_equals_selloff_run(tmp_path):
 
 
 def test_a_run_that_raises_is_a_failed_row_and_the_batch_goes_on(tmp_path, monkeypatch):
-    import scenarios.run as runmod
+    from scenarios.simulation import Simulation
 
-    real = runmod.run
+    real = Simulation.run
 
-    def flaky(sc, seed=None, progress=False):
-        if next(s for s in sc.shocks if s.name == "deepseek").reach == 0.5:
+    def flaky(self, progress=False):
+        if next(s for s in self.spec.shocks if s.name == "deepseek").reach == 0.5:
             raise RuntimeError("the book caught fire")
-        return real(sc, seed, progress)
+        return real(self, progress)
 
-    monkeypatch.setattr(runmod, "run", flaky)  # the inline executor runs in this process
+    # the inline executor runs in this process, through the ensemble runner's one run
+    monkeypatch.setattr(Simulation, "run", flaky)
     design = grid_design({"shocks.deepseek.reach": [0.4, 0.5, 0.6]})
     res = run_batch("deepseek", design, 2, tmp_path / "b", days=1, sets=SMALL, workers=1)
     assert len(res.runs) == 6
@@ -159,7 +160,7 @@ def test_a_run_that_raises_is_a_failed_row_and_the_batch_goes_on(tmp_path, monke
     assert (res.runs.loc[res.runs["status"] == "ok", "error"] == "").all()
     assert set(res.daily["run_id"]) == set(res.runs.loc[res.runs["status"] == "ok", "run_id"])
     # a rerun tries the failed runs again and keeps each run once
-    monkeypatch.setattr(runmod, "run", real)
+    monkeypatch.setattr(Simulation, "run", real)
     lines = []
     res2 = run_batch("deepseek", design, 2, tmp_path / "b", days=1, sets=SMALL, workers=1,
                      log=lines.append)
