@@ -221,7 +221,7 @@ def Page():
         return hub.current_class_run()
 
     run = solara.use_memo(pick, [query, mode, own, generation, lecturer])
-    frame = solara.use_reactive(Frame())
+    frame = solara.use_reactive((None, Frame()))  # (the run it is of, its latest frame)
     tab, set_tab = solara.use_state("prices")
     stock, set_stock = solara.use_state(0)
     drives = run is not None and (run.kind == "own" or lecturer)
@@ -256,7 +256,7 @@ def Page():
             if f.version == seen or cancel.is_set():
                 continue
             seen = f.version
-            frame.set(f)
+            frame.set((run, f))
             if f.closed:
                 if run.kind == "class":
                     set_generation(lambda g: g + 1)  # the lecturer opened another run
@@ -298,7 +298,9 @@ def Body(frame: solara.Reactive, card: RunCard, run, drives: bool, lecturer: boo
          notice: str, own_run, back_to_class, tabs: list, tab: str, set_tab, stock: int,
          set_stock, router, code: str):
     """The page laid out for a 1280x720 projector, from the run's latest frame."""
-    f = frame.value
+    owner, f = frame.value
+    if owner is not run:  # the page has just changed runs: nothing of the old one is shown
+        f = Frame(busy="opening the run" if run is not None else "", status="")
     c = f.card or card
     solara.Title(f"{c.scenario}, seed {c.seed}" + (f", {f.clock}" if f.clock else "")
                  + ": selloff classroom")
