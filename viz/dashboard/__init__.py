@@ -1,7 +1,10 @@
-"""The classroom dashboard: a Mesa SolaraViz page served on 127.0.0.1 with every asset local.
+"""The classroom dashboard: a Solara page around Mesa models, served on 127.0.0.1 with every
+asset local.
 
-``viz.dashboard.state`` (no Solara) steps a run and its twin; ``viz.dashboard.app`` is the page;
-``serve`` starts it. Importing this package imports neither Solara nor mesa.visualization.
+``viz.dashboard.state`` (no Solara) steps a run and its twin; ``viz.dashboard.hub`` holds the
+server's runs (a class run every page watches, a few own runs, each stepped by one thread, in a
+process of its own: ``viz.dashboard.worker``); ``viz.dashboard.app`` is the page; ``serve``
+starts it. Importing this package imports neither Solara nor mesa.visualization.
 """
 
 from __future__ import annotations
