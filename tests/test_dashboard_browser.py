@@ -1,7 +1,8 @@
 """The classroom page in a real browser: Debian's Chromium driven by Playwright, offline.
 
 Starts `selloff dashboard` on a free port of 127.0.0.1 and opens the lecturer's link (the one
-with the code) and the students' link: the lecturer steps, plays, pauses, jumps to Monday
+with the code) and the students' link: the lecturer steps, plays (and, with the run's process
+stopped meanwhile, both pages say they are waiting for the server), pauses, jumps to Monday
 before its opening auction, changes settings and resets to the same minute, exports; a
 student's page follows the class run, starts a run of its own, and a second is told the server
 is busy. At 1280x720 and 1600x1000 every tab is photographed (the pictures stay in the test's
@@ -71,6 +72,19 @@ def _wait(cond, seconds=60.0, what=""):
             pass
         time.sleep(0.2)
     raise AssertionError(f"timed out waiting for {what}")
+
+
+def _worker_pids(pid: int) -> list[int]:
+    """The run processes (viz.dashboard.worker) under the command `pid`."""
+    out = []
+    for p in _descendants(pid):
+        try:
+            cmd = Path(f"/proc/{p}/cmdline").read_bytes().split(b"\0")
+        except OSError:
+            continue
+        if b"viz.dashboard.worker" in cmd:
+            out.append(p)
+    return out
 
 
 def _click(page, name):
@@ -214,6 +228,18 @@ def test_classroom_page_as_a_class_meets_it(server, tmp_path):
         _click(lect, "Play")
         _wait(lambda: _minute(lect) >= 30, 120, "Play to advance")
         _wait(lambda: _minute(stud) >= 20, 60, "the student's page to follow Play")
+        # a server that stops answering (the run's process stopped) is said so on the page,
+        # by the page itself, and the page goes on when the server does
+        worker = _worker_pids(_proc.pid)
+        assert len(worker) == 1, worker
+        os.kill(worker[0], signal.SIGSTOP)
+        try:
+            lect.locator("#waiting").wait_for(timeout=30_000)
+            assert "Waiting for the server" in lect.inner_text("#waiting")
+            stud.locator("#waiting").wait_for(timeout=30_000)
+        finally:
+            os.kill(worker[0], signal.SIGCONT)
+        lect.locator("#waiting").wait_for(state="detached", timeout=30_000)
         _click(lect, "Pause")
         lect.get_by_role("button", name="Play", exact=True).wait_for(timeout=30_000)
         seen = [_minute(lect)]

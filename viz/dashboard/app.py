@@ -90,6 +90,10 @@ table.selloff-trades th:first-child, table.selloff-trades td:first-child { text-
 """
 
 
+#: the class of the buttons that send the run a command: the watchdog expects a frame after
+CMD = ["selloff-cmd"]
+
+
 def lecturer_code() -> str:
     """The code a page's URL must carry (``lecturer=``) to drive the class run: the one
     ``selloff dashboard`` prints ($SELLOFF_DASHBOARD_CODE); empty: every page drives it."""
@@ -113,9 +117,10 @@ def _markdown(text: str) -> str:
 
 class WatchdogWidget(ipyvue.VueTemplate):
     """A banner the browser shows by itself when the server has not answered for a while:
-    after a click on a button (more than 3 s), or while the page expects frames (playing, or a
-    long command under way) and none has come for `expect_ms`. `beat` changes with every
-    frame the page receives."""
+    more than 3 s after a click on a button that sends the run a command (class selloff-cmd:
+    each is answered by a new frame), or while the page expects frames (playing, or a long
+    command under way) and none has come for `expect_ms`. `beat` changes with every frame the
+    page receives."""
 
     template = traitlets.Unicode("""
 <template>
@@ -141,7 +146,8 @@ module.exports = {
   mounted() {
     this.timer = setInterval(() => { this.now = Date.now(); }, 500);
     this.onclick = (e) => {
-      if (e.target.closest && e.target.closest('button')) { this.clicked = Date.now(); }
+      // only the buttons that send the run a command (each answered by a new frame)
+      if (e.target.closest && e.target.closest('.selloff-cmd')) { this.clicked = Date.now(); }
     };
     document.addEventListener('click', this.onclick, true);
   },
@@ -322,7 +328,7 @@ def Body(frame: solara.Reactive, card: RunCard, run, drives: bool, lecturer: boo
                 with solara.Row(gap="4px", style={"flex-wrap": "wrap"}):
                     if mode == "own":
                         solara.Button("back to the class run", on_click=back_to_class,
-                                      outlined=True)
+                                      outlined=True, classes=CMD)
                     else:
                         solara.Button("my own run of this link", on_click=own_run,
                                       outlined=True)
@@ -398,17 +404,17 @@ def Controls(run, drives: bool, ready: bool, playing: bool, busy: str, progress:
         return
     with solara.Row(gap="6px"):
         solara.Button("Step one minute", on_click=lambda: run.send("step"), color="primary",
-                      disabled=not ready or playing or bool(busy) or not running)
+                      disabled=not ready or playing or bool(busy) or not running, classes=CMD)
         if playing or busy:
             solara.Button("Pause", on_click=lambda: run.send("pause"), color="primary",
-                          disabled=not ready)
+                          disabled=not ready, classes=CMD)
         else:
             solara.Button("Play", on_click=lambda: run.send("play"), color="primary",
-                          disabled=not ready or not running)
+                          disabled=not ready or not running, classes=CMD)
     labels = {s: (f"{s}" if s else "max") for s in SPEEDS}
     solara.Text("speed (simulated minutes a second):")
     solara.ToggleButtonsSingle(value=labels.get(int(speed), "max") if speed else "max",
-                               values=list(labels.values()), dense=True,
+                               values=list(labels.values()), dense=True, classes=CMD,
                                on_value=lambda v: run.send(
                                    "speed", value=0 if v == "max" else float(v)))
     with solara.Column(gap="2px"):
@@ -416,11 +422,11 @@ def Controls(run, drives: bool, ready: bool, playing: bool, busy: str, progress:
         if next_shock is not None:
             solara.Button("run to the next shock", text=True, color="primary",
                           on_click=lambda: run.send("jump", target=next_shock + 1),
-                          disabled=off, classes=["selloff-jump"])
+                          disabled=off, classes=["selloff-jump", *CMD])
         for label, target in _merged_jumps(jumps):
             solara.Button(label, text=True, color="primary",
                           on_click=lambda target=target: run.send("jump", target=target),
-                          disabled=off, classes=["selloff-jump"])
+                          disabled=off, classes=["selloff-jump", *CMD])
 
 
 def _merged_jumps(jumps) -> list[tuple[str, int]]:
@@ -508,9 +514,9 @@ def Settings(card: RunCard, busy: bool, run, push_url: bool, router, code: str):
         values[k.path] = pending.get(k.path, _current(sc, k.path, k.value))
     with solara.Row(gap="6px", style={"flex-wrap": "wrap", "align-items": "center"}):
         solara.Button("Reset to this minute", color="primary",
-                      on_click=lambda: reset(True), disabled=busy)
+                      on_click=lambda: reset(True), disabled=busy, classes=CMD)
         solara.Button("Reset to the start", color="primary", outlined=True,
-                      on_click=lambda: reset(False), disabled=busy)
+                      on_click=lambda: reset(False), disabled=busy, classes=CMD)
         _html("A setting takes effect at a **Reset**: *to this minute* builds the run again "
               "with it and steps it to the minute shown; *to the start* begins again before "
               "the first open.", style="flex: 1 1 300px")
