@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+import html
 import os
 import random
 import uuid
@@ -523,9 +524,9 @@ def Settings(card: RunCard, busy: bool, run, push_url: bool, router, code: str):
     if error:
         _html(error, "selloff-error")
     if pending:
-        _html("<span id='pending'>not applied yet: " + ", ".join(
+        _html("<span id='pending'>not applied yet: " + html.escape(", ".join(
             f"{k}={v:.3g}" if isinstance(v, float) else f"{k}={v}"
-            for k, v in pending.items()) + "</span>")
+            for k, v in pending.items())) + "</span>")
     with solara.Columns([1, 1], gutters_dense=True):
         with solara.Column(gap="0px"):
             solara.Select("preset", value=pending.get("preset", card.scenario),
@@ -553,7 +554,7 @@ def Settings(card: RunCard, busy: bool, run, push_url: bool, router, code: str):
             solara.v.Checkbox(label=f"channel {ch.replace('_', ' ')}: {'on' if on else 'off'}",
                               v_model=on, dense=True, hide_details=True,
                               on_v_model=lambda x, p=path: change(p, bool(x)))
-    sets = ", ".join(card.overrides) or "the scenario's own values"
+    sets = html.escape(", ".join(card.overrides) or "the scenario's own values")
     _html(f"running now: <span id='settings'>{sets}</span>")
 
 
@@ -582,4 +583,4 @@ def Exports(card: RunCard, run):
         solara.FileDownload(card.to_json(), filename=stem + "-card.json",
                             label="run card (JSON)")
     _html(f"link to this run (for students): <span style='word-break: break-all'>"
-          f"/?{card_to_query(card)}</span>")
+          f"/?{html.escape(card_to_query(card))}</span>")
