@@ -59,7 +59,10 @@ def test_knob_ranges_are_the_fields_specs():
     k = knobs["population.leveraged.leverage_limit"]
     assert (k.lo, k.hi, k.value) == (meta.lo, meta.hi, 3.2)
     size = knobs["shocks.deepseek.size"]
-    assert (size.lo, size.hi, size.value) == (-0.9, 2.0, -0.2)
+    news = next(s for s in get_scenario("deepseek").shocks if s.name == "deepseek")
+    sspec = next(iter(next(f for f in dataclasses.fields(type(news))
+                           if f.name == "size").metadata.values()))
+    assert (size.lo, size.hi, size.value) == (sspec.lo, sspec.hi, news.size)
     assert {"shocks.deepseek.reach", "shocks.deepseek.spread_per_hour",
             "shocks.deepseek.jevons_share", "population.noise.count"} <= set(knobs)
 
@@ -118,7 +121,7 @@ def test_views_read_the_run():
 def test_net_by_motive_is_what_each_motive_bought_minus_sold():
     """Every trade has a buyer and a seller: the net shares of all motives cancel exactly in
     every minute and stock, so the dollars cancel up to rounding; market makers, the largest
-    gross traders, come out small on net; forced sales are only ever sales."""
+    gross traders, come out small on net."""
     from market import Motive
     from scenarios.recording import BOUGHT, SOLD
     from viz.dashboard.state import ClassroomModel
@@ -132,7 +135,6 @@ def test_net_by_motive_is_what_each_motive_bought_minus_sold():
         net = cm.net_by_motive(day)
         gross = cm.traded_by_motive(day)
         assert abs(sum(net.values())) < 1e-3 * max(1.0, sum(abs(v) for v in net.values()))
-        assert net["forced"] <= 0
         # by hand for one motive: shares bought minus sold, minute by minute, at each close
         a, b = day * 390, min(cm.t, day * 390 + 390)
         k = Motive.VALUE
@@ -293,9 +295,13 @@ def test_page_body_renders_every_tab_from_a_frame(tab):
 
             labels = re.findall(r"(deepseek: size|leveraged funds' limit \(x equity\)|"
                                 r"noise / retail traders): ([-0-9.]+)", html)
-            assert dict(labels) == {"deepseek: size": "-0.2",
-                                    "leveraged funds' limit (x equity)": "3.2",
-                                    "noise / retail traders": "300"}
+            sc = frames[-1].card.build()
+            news = next(s for s in sc.shocks if s.name == "deepseek")
+            assert dict(labels) == {
+                "deepseek: size": f"{news.size:.3g}",
+                "leveraged funds' limit (x equity)":
+                    f"{sc.population.leveraged.leverage_limit:.3g}",
+                "noise / retail traders": "300"}
         rc.close()
     finally:
         run.close()

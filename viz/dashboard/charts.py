@@ -367,7 +367,8 @@ class NetworkChart(_Chart):
 
 class MotiveChart(_Chart):
     """Who bought and sold, and why: net dollars bought (+) or sold (-) by motive, all stocks,
-    on the day shown and on the day before it (kept after the next open); forced sales red.
+    on the day shown and on the day before it (kept after the next open); forced trades red
+    (funds' margin calls, value traders' cuts past their risk limits: sales or covering buys).
     Every motive on the tape but "none" has a row. The dollar axis is symmetric and grows in
     1-2-5 steps."""
 
@@ -391,8 +392,8 @@ class MotiveChart(_Chart):
         ax.set_xlabel("$ millions, net: bought minus sold (all stocks, each minute's shares at "
                       "its closing price)", fontsize=FONT - 1)
         ax.tick_params(axis="x", labelsize=FONT - 1)
-        ax.set_title("who bought and sold, and why (forced sales in red)", fontsize=FONT + 1,
-                     loc="left", pad=30)
+        ax.set_title("who bought and sold, and why (forced trades in red: margin calls, "
+                     "risk cuts)", fontsize=FONT + 1, loc="left", pad=30)
         self.legend = None
         self._xmax = None
         self._days = None
@@ -439,7 +440,7 @@ class MotiveChart(_Chart):
 
 
 def _motive_color(name: str, light: bool = False):
-    """Forced sales red, everything else blue; the day before in a lighter shade."""
+    """Forced trades red, everything else blue; the day before in a lighter shade."""
     import matplotlib.colors as mc
 
     base = "tab:red" if name == "forced" else "tab:blue"

@@ -10,19 +10,19 @@ _GENERIC = """### Predict, run, explain
 
 LESSONS = {
     "deepseek": """### Predict, run, explain: the DeepSeek Monday
-1. **Predict**: the news says AI needs a fifth less compute. Will TSMC fall more or less than
-   Nvidia? Will Microsoft fall at all?
+1. **Predict**: the news says AI needs less compute than the market expected. Will TSMC fall
+   more or less than Nvidia? Will Microsoft fall at all?
 2. **Run**: *jump to Mon 27 Jan before its opening auction*, then *Step one minute* (the
    auction) and *Play*. Does Nvidia fall all at once at the open, or over hours?
 3. **Explain**: the dashed twin has the *supply network off*: how much of TSMC's fall is gone?
    Try the twin *news spread off* (*settings*): why does the price settle faster?
-4. **Vary**: in *settings*, move *deepseek: size* to -0.1 and *Reset to this minute*. Do
-   forced sales still show in *who bought and sold*?""",
+4. **Vary**: in *settings*, move *deepseek: size* halfway to 0 (a smaller shock) and *Reset to
+   this minute*. Do forced trades still show in *who bought and sold*?""",
     "baseline": """### Predict, run, explain: a quiet week
 1. **Predict**: with no news, how far from its previous close will Nvidia wander in a day?
 2. **Run**: *Play* one day. Which motive sells on net (*who bought and sold*)?
 3. **Explain**: in *settings*, set the leverage limit to its lowest and *Reset to the start*.
-   Do forced sales appear without any news? Why (or why not)?""",
+   Do forced trades appear without any news? Why (or why not)?""",
     "chip_tariffs": """### Predict, run, explain: a tariff on chips made abroad
 1. **Predict**: who pays a tariff on imported chips: the designers (Nvidia, AMD) or the buyers
    (Microsoft, Meta)?
