@@ -374,6 +374,8 @@ class ClassroomModel(Model):
         #: each fund's own limit (x equity): margin funds the scenario's, long-only funds 1
         self.lev_limits = self.main.inv.par[
             self._lev_idx, SCHEMAS[Kind.LEVERAGED].column("leverage_limit")]
+        self._lev_redeem = self.main.inv.par[
+            self._lev_idx, SCHEMAS[Kind.LEVERAGED].column("redemption")]
         self.prev_close = self.main.prev_close0.astype(float)
         self._ns = ns
         self.lock = threading.RLock()
@@ -520,7 +522,10 @@ class ClassroomModel(Model):
         return {_motive_name(k): int(mv[k]) for k in range(mv.size)}
 
     def leverage(self) -> np.ndarray:
-        """Each leveraged fund's gross exposure / equity at last prices (x)."""
+        """Each leveraged fund's gross exposure over its equity at last prices (x), the equity
+        as the margin check counts it: less the redemptions its losses bring,
+        ``E - redemption * max(0, E0 - E)`` (agents/_kernels.py `_basket`), so a fund is
+        forced to sell exactly when this passes its limit."""
         i = self._lev_idx
         if i.size == 0:
             return np.zeros(0)
@@ -529,6 +534,8 @@ class ClassroomModel(Model):
         sh = ex.shares[i].astype(float)
         gross = np.abs(sh) @ px
         equity = ex.cash[i] / 100.0 + sh @ px
+        start = self.main.inv.capital[i] / 100.0
+        equity = equity - self._lev_redeem * np.maximum(0.0, start - equity)
         with np.errstate(divide="ignore", invalid="ignore"):
             lev = np.where(equity > 0, gross / equity, np.inf)
         return lev
