@@ -69,7 +69,8 @@ CSS = """
 .selloff-view img.solara-image { max-width: 100%; max-height: calc(100vh - 104px);
   width: auto; height: auto; display: block; }
 .selloff-root .v-btn { text-transform: none; letter-spacing: 0; font-size: 15px; }
-.selloff-channels { display: grid; grid-template-columns: 1fr 1fr; column-gap: 12px; }
+.selloff-channels { display: grid; grid-template-columns: repeat(auto-fill, minmax(290px, 1fr));
+  column-gap: 12px; }
 .selloff-channels .v-input { margin-top: 0; padding-top: 0; }
 .selloff-main .v-tab { text-transform: none; letter-spacing: 0; font-size: 15px; }
 .selloff-lesson h3 { font-size: 16px; margin: 6px 0 2px 0; }
