@@ -369,12 +369,13 @@ class MotiveChart(_Chart):
     """Who bought and sold, and why: net dollars bought (+) or sold (-) by motive, all stocks,
     on the day shown and on the day before it (kept after the next open); forced trades red
     (funds' margin calls, value traders' cuts past their risk limits: sales or covering buys).
-    Every motive on the tape but "none" has a row. The dollar axis is symmetric and grows in
-    1-2-5 steps."""
+    Every motive on the tape but "none" (and "student", which no page's world has) has a row.
+    The dollar axis is symmetric and grows in 1-2-5 steps."""
 
     def __init__(self, cm):
         super().__init__(cm, _fig(VIEW_PX, left=0.2, right=0.97, top=0.86, bottom=0.12))
-        names = [k for k in cm.traded_by_motive(0) if k != "none"]
+        # "student" (the trading floor's people) never trades in the classroom page's worlds
+        names = [k for k in cm.traded_by_motive(0) if k not in ("none", "student")]
         self.names = names
         self.ax = ax = self.fig.add_subplot()
         n = len(names)
