@@ -104,7 +104,9 @@ def serve(scenario: str = "deepseek", host: str = "127.0.0.1", port: int = 8765,
     def stop(signum, _frame):
         raise _Stop(signum)
 
-    old = {s: signal.signal(s, stop) for s in (signal.SIGTERM, signal.SIGHUP)}
+    # SIGINT too, explicitly: a command started in the background by a shell (nohup, `&`, a CI
+    # runner) inherits SIGINT ignored, and Python then installs no KeyboardInterrupt for it
+    old = {s: signal.signal(s, stop) for s in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)}
     try:
         return proc.wait()
     except (KeyboardInterrupt, _Stop):
@@ -122,7 +124,7 @@ STOP_S = 8.0
 
 
 class _Stop(Exception):
-    """SIGTERM or SIGHUP reached `serve`."""
+    """SIGINT, SIGTERM or SIGHUP reached `serve`."""
 
 
 def _stop_group(proc: subprocess.Popen) -> None:
