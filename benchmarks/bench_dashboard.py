@@ -6,8 +6,9 @@ Per Step (one minute of the main run and its twin) and per redraw of each view (
 page sends: the chart kept per run and updated in place, viz.dashboard.charts), on the deepseek
 preset at full size, measured on Monday 27 January from the open (the busiest day), in CPU
 time of this process (the host is shared; wall time is printed beside it). Then the full Monday
-at full speed as the page plays it (PLAY_INTERVAL_MS between steps, a redraw of every view
-every RENDER_INTERVAL steps), estimated from the measured step and redraw times. Baselines in the
+as a run's thread plays it when it draws a frame every minute (a page shows one view at a time:
+the price chart), estimated from the measured step and redraw times; at full speed a run draws
+at most one frame every FRAME_S seconds, so it steps several minutes a frame. Baselines in the
 same run: one minute of `selloff run`'s model alone (no twin, no drawing), and each view drawn
 the old way, a new figure per redraw saved with savefig (``--no-fresh`` skips it).
 """
@@ -56,7 +57,7 @@ def main() -> None:
     from scenarios.catalog import get_scenario
     from scenarios.model import MINUTES, SelloffModel
     from viz.dashboard import charts
-    from viz.dashboard.app import PLAY_INTERVAL_MS, RENDER_INTERVAL
+    from viz.dashboard.hub import FRAME_S
     from viz.dashboard.state import ClassroomModel
 
     print(f"load average: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
@@ -73,7 +74,7 @@ def main() -> None:
         "prices (by role, twin, difference)": ("prices",),
         "book (one stock)": ("book", 0),
         "supply network": ("network",),
-        "who sold and why": ("motives",),
+        "who bought and sold": ("motives",),
         "leverage vs limit": ("leverage",),
     }
     redraw = [0.0, 0.0]
@@ -101,10 +102,12 @@ def main() -> None:
     if not a.no_fresh:
         rows.append(("   every view drawn from scratch (the old way)", *fresh))
     step = rows[1][1]
-    monday = MINUTES * step + (MINUTES / RENDER_INTERVAL) * redraw[0]
-    pause = MINUTES * PLAY_INTERVAL_MS / 1000  # Play's sleeps: wall time, not CPU
-    rows.append((f"full Monday at full speed (390 steps, a redraw every {RENDER_INTERVAL})",
-                 monday, MINUTES * rows[1][2] + (MINUTES / RENDER_INTERVAL) * redraw[1] + pause))
+    prices = next(r for r in rows if r[0].startswith("redraw: prices"))
+    monday = MINUTES * (step + prices[1])
+    rows.append(("full Monday, the price chart drawn every minute (390 steps and redraws)",
+                 monday, MINUTES * (rows[1][2] + prices[2])))
+    print(f"(playing faster than one minute per {FRAME_S} s, a run draws a frame every "
+          f"{FRAME_S} s and steps the minutes between without drawing)")
     print(f"\n{'':<70}{'CPU s':>8}{'wall s':>9}")
     for name, c, w in rows:
         print(f"{name:<70}{c:>8.3f}{w:>9.3f}")

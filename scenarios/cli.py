@@ -605,6 +605,7 @@ def cmd_dashboard(args) -> int:
     """Serve the classroom page on HOST:PORT (127.0.0.1 by default), every asset local."""
     from viz.dashboard import port_free, serve
 
+    query = None
     if args.card is not None:
         from viz.dashboard.state import RunCard, card_to_query
 
@@ -612,12 +613,12 @@ def cmd_dashboard(args) -> int:
             card = RunCard.from_json(args.card.read_text())
         except OSError as e:
             raise UsageError(f"--card: cannot read {str(args.card)!r} ({e.strerror})") from None
-        print(f"run card: http://{args.host}:{args.port}/?{card_to_query(card)}")
+        query = card_to_query(card)
         args.scenario = card.scenario
     if not port_free(args.host, args.port):
         raise UsageError(f"--port: {args.port} is in use on {args.host}; pick another "
                          "in [1024, 65535]")
-    return serve(args.scenario, args.host, args.port)
+    return serve(args.scenario, args.host, args.port, query=query)
 
 
 def cmd_classroom(args) -> int:

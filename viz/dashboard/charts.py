@@ -5,8 +5,9 @@ titles and static lines are drawn once into a background image; a redraw moves o
 artists that change (``set_data`` on lines, new heights on bars, new text on labels), paints
 them over the background (blitting) and encodes the PNG with light compression. The background
 is redrawn only when what it shows changes (the price chart's y-limits widen, the book's price
-window moves). Sized and lettered for a projector; x is every minute
-of the scenario, so the picture does not jump while it plays.
+window moves). Sized and lettered for a 1280x720 projector: each view is drawn at the pixel size
+it has there (VIEW_PX: the page's main area), so it is shown 1:1 and its letters are 14-16 px;
+x is every minute of the scenario, so the picture does not jump while it plays.
 
 ``price_figure(cm)`` and the other ``*_figure`` functions return the updated Figure (for
 exports and tests); ``png(cm, name)`` returns the view's PNG bytes.
@@ -31,8 +32,12 @@ from scenarios.run import ROLE_GROUPS
 __all__ = ["price_figure", "book_figure", "network_figure", "motive_figure",
            "leverage_figure", "chart", "png", "FONT", "VIEWS"]
 
-FONT = 14  #: base font size (points): readable from the back of a classroom
+FONT = 13  #: base font size (points; 14.4 px at DPI): readable from the back of a classroom
 DPI = 80  #: pixels per inch of the PNGs the page shows
+#: (width, height) in pixels of a view in the page's main area at 1280x720 (the page's left
+#: column is 330 px, its header and tabs about 110 px); the book's chart sits beside its table
+VIEW_PX = (920, 580)
+BOOK_PX = (560, 560)
 #: PNG compression (zlib level): 1 encodes several times faster than the default 6, and the
 #: page is served on this machine or a classroom's network, where the bigger file costs nothing
 PNG_LEVEL = 1
@@ -40,9 +45,10 @@ _COLORS = ("tab:blue", "tab:orange", "tab:green", "tab:purple", "tab:brown", "ta
            "tab:olive", "tab:cyan", "0.35")
 
 
-def _fig(w, h, **margins):
+def _fig(px, **margins):
+    """A figure of `px` = (width, height) pixels at DPI with fixed margins (fractions)."""
     # fixed margins, not constrained layout: it re-solves the layout on every draw
-    fig = Figure(figsize=(w, h), dpi=DPI)
+    fig = Figure(figsize=(px[0] / DPI, px[1] / DPI), dpi=DPI)
     FigureCanvasAgg(fig)
     fig.subplots_adjust(**{"left": 0.12, "right": 0.97, "top": 0.9, "bottom": 0.14, **margins})
     return fig
@@ -53,14 +59,23 @@ def _shocks(ax, cm):
         ax.axvline(g, color="tab:red", lw=1.2, ls="--", alpha=0.8)
 
 
-def _xdays(ax, cm):
+def _xdays(ax, cm, label_px: float = 70.0):
+    """Days on the x axis: a grey line at each open, the day's name under its middle; on a
+    narrow axis or a long run, only every k-th day is named, so no two names touch (a name
+    takes about `label_px` pixels)."""
     from scenarios.calendar import trading_dates
 
     days = cm.sc.days
     ax.set_xlim(0, days * MINUTES)
-    ax.set_xticks([d * MINUTES + MINUTES // 2 for d in range(days)])
-    ax.set_xticklabels([dt.date.fromisoformat(d).strftime("%a %d") for d in
-                        trading_dates(cm.sc.start_date, days)], fontsize=FONT - 1)
+    width_px = ax.get_position().width * ax.figure.get_figwidth() * ax.figure.dpi
+    stride = max(1, int(np.ceil(days * label_px / max(width_px, 1.0))))
+    dates = trading_dates(cm.sc.start_date, days)
+    fmt = "%a %d" if stride == 1 else "%d %b"
+    shown = range(0, days, stride)
+    ax.set_xticks([d * MINUTES + MINUTES // 2 for d in shown])
+    ax.set_xticklabels([dt.date.fromisoformat(dates[d]).strftime(fmt) for d in shown],
+                       fontsize=FONT - 1)
+    ax.tick_params(axis="x", length=0)
     for d in range(1, days):
         ax.axvline(d * MINUTES, color="0.8", lw=0.8, zorder=0)
 
@@ -127,22 +142,31 @@ class _Chart:
         return buf.getvalue()
 
 
+def _since(cm) -> str:
+    """'Thu 23 Jan close': the close the price paths are measured from."""
+    from viz.dashboard.state import day_label
+
+    return f"{day_label(cm.base_date())} close"
+
+
 class PriceChart(_Chart):
-    """Price paths by role against the previous close (%), the twin dotted over the main run,
-    shocks dashed red; bottom: main minus twin (percentage points) for the most moved stocks."""
+    """Price paths by role, percent since the close before the run's first day (every day's
+    line continues the day before's), the twin dashed over the main run, shocks dashed red;
+    bottom: main minus twin (percentage points) for the most moved stocks. The tickers are
+    named beside each panel."""
 
     N_DIFF = 6  #: stocks in the difference panel
 
     def __init__(self, cm):
-        super().__init__(cm, _fig(13, 8.5, left=0.07, right=0.99, top=0.95, bottom=0.05,
-                                  hspace=0.5, wspace=0.15))
+        super().__init__(cm, _fig(VIEW_PX, left=0.055, right=0.90, top=0.89, bottom=0.05,
+                                  hspace=0.55, wspace=0.42))
         groups = [(title, [j for j, r in enumerate(cm.main.roles) if r in roles])
                   for title, roles in ROLE_GROUPS]
         groups = [(t, js) for t, js in groups if js]
         n = len(groups)
         ncol = 2 if n > 1 else 1
         nrow = (n + ncol - 1) // ncol + 1
-        gs = self.fig.add_gridspec(nrow, ncol)
+        gs = self.fig.add_gridspec(nrow, ncol, height_ratios=[1.0] * (nrow - 1) + [0.85])
         self.x = np.arange(cm.sc.days * MINUTES)
         self.has_twin = cm.twin_model is not None
         self.lines = []  # (main line, twin line or None, stock)
@@ -152,34 +176,37 @@ class PriceChart(_Chart):
             self.group_axes.append(ax)
             for c, j in enumerate(js):
                 col = _COLORS[c % len(_COLORS)]
-                main = self._anim(ax.plot([], [], color=col, lw=1.8)[0])
-                twin = (self._anim(ax.plot([], [], color=col, lw=1.2, ls=":")[0])
-                        if self.has_twin else None)
+                main = self._anim(ax.plot([], [], color=col, lw=2.0)[0])
+                twin = (self._anim(ax.plot([], [], color=col, lw=1.6, ls=(0, (3, 2)),
+                                           alpha=0.85)[0]) if self.has_twin else None)
                 self.lines.append((main, twin, j))
             ax.axhline(0, color="0.3", lw=0.8)
             _shocks(ax, cm)
             _xdays(ax, cm)
-            ax.set_title(title, fontsize=FONT + 1, loc="left")
-            ax.tick_params(labelsize=FONT - 1)
-            ax.set_ylabel("% vs prev. close", fontsize=FONT - 1)
+            ax.set_title(title, fontsize=FONT, loc="left")
+            ax.tick_params(labelsize=FONT - 2)
             # the legend is static: proxy lines (a legend of the moving lines would copy their
             # animated flag and be left out of the background)
-            ax.legend([Line2D([], [], color=_COLORS[c % len(_COLORS)], lw=1.8)
+            ax.legend([Line2D([], [], color=_COLORS[c % len(_COLORS)], lw=2.0)
                        for c in range(len(js))], [cm.main.tickers[j] for j in js],
-                      fontsize=FONT - 2, ncol=min(4, len(js)), loc="lower left",
-                      frameon=False)
+                      fontsize=FONT - 3, loc="upper left", bbox_to_anchor=(1.0, 1.05),
+                      frameon=False, handlelength=1.0, borderaxespad=0.2, labelspacing=0.15,
+                      ncol=1 if len(js) <= 8 else 2)
+        twin = f"dashed: the twin ({cm.card.twin})" if self.has_twin else "no twin"
+        self.fig.suptitle(f"% since {_since(cm)} (each day continues the day before)  ·  "
+                          f"solid: this run  ·  {twin}", fontsize=FONT, x=0.01, ha="left")
         self.dax = ax = self.fig.add_subplot(gs[nrow - 1, :])
-        self.diff_lines = [self._anim(ax.plot([], [], lw=1.8, color=_COLORS[c])[0])
+        self.diff_lines = [self._anim(ax.plot([], [], lw=2.0, color=_COLORS[c])[0])
                            for c in range(self.N_DIFF)]
         self._diff_legend = None
         self._top = ()
         ax.axhline(0, color="0.3", lw=0.8)
         _shocks(ax, cm)
         _xdays(ax, cm)
-        ax.tick_params(labelsize=FONT - 1)
+        ax.tick_params(labelsize=FONT - 2)
         label = cm.card.twin if self.has_twin else "no twin"
         ax.set_title(f"this run minus the twin ({label}), percentage points",
-                     fontsize=FONT + 1, loc="left")
+                     fontsize=FONT, loc="left")
 
     def update(self):
         cm = self.cm
@@ -212,10 +239,11 @@ class PriceChart(_Chart):
                 self._diff_legend.remove()
                 self._diff_legend = None
             if top:
-                handles = [Line2D([], [], lw=1.8, color=_COLORS[c]) for c in range(len(top))]
+                handles = [Line2D([], [], lw=2.0, color=_COLORS[c]) for c in range(len(top))]
                 self._diff_legend = self._anim(self.dax.legend(
-                    handles, [cm.main.tickers[j] for j in top], fontsize=FONT - 2, ncol=6,
-                    loc="lower left", frameon=False))
+                    handles, [cm.main.tickers[j] for j in top], fontsize=FONT - 3,
+                    loc="upper left", bbox_to_anchor=(1.0, 1.05), frameon=False,
+                    handlelength=1.0, borderaxespad=0.2, labelspacing=0.15))
             self._top = top
         return (lo, hi, d)
 
@@ -228,7 +256,7 @@ class BookChart(_Chart):
     LEVELS = 10
 
     def __init__(self, cm, stock: int):
-        super().__init__(cm, _fig(6.5, 4.6, left=0.18))
+        super().__init__(cm, _fig(BOOK_PX, left=0.2, right=0.96, top=0.92, bottom=0.11))
         self.stock = stock
         self.ax = ax = self.fig.add_subplot()
         n = self.LEVELS
@@ -284,78 +312,143 @@ def _nice_ceiling(v: float) -> float:
 
 
 class NetworkChart(_Chart):
-    """The supply network, each traded firm coloured by its move so far (red down, green up,
-    +-15% full colour); firms not traded in this world are grey. Edges and layout are drawn
-    once; the nodes' colours and labels move."""
+    """The supply network, each traded firm coloured by its move on the day shown, against
+    the previous trading day's close (red down, green up, +-15% full colour); firms not traded
+    in this world are grey. Edges and layout are drawn once; the nodes' colours and labels
+    move, and the title names the day."""
 
     def __init__(self, cm):
         import matplotlib as mpl
         import networkx as nx
 
-        super().__init__(cm, _fig(7.5, 5.6, left=0.01, right=0.99, bottom=0.01, top=0.93))
+        super().__init__(cm, _fig(VIEW_PX, left=0.01, right=0.99, bottom=0.02, top=0.92))
         g = cm.main.graph
         pos = cm.layout()
         self.cmap = mpl.colormaps["RdYlGn"]
         self.norm = mpl.colors.Normalize(-15, 15)
-        ax = self.fig.add_subplot()
+        self.ax = ax = self.fig.add_subplot()
         self.nodes = [n for n in g.nodes if n in pos]
-        nx.draw_networkx_edges(g, pos, ax=ax, edge_color="0.6", arrows=True, arrowsize=8,
-                               width=0.8, node_size=900)
+        nx.draw_networkx_edges(g, pos, ax=ax, edge_color="0.6", arrows=True, arrowsize=10,
+                               width=0.9, node_size=1800)
         self.coll = self._anim(nx.draw_networkx_nodes(
             g, pos, nodelist=self.nodes, node_color=[(0.8, 0.8, 0.8, 1.0)] * len(self.nodes),
-            ax=ax, node_size=900, edgecolors="0.2"))
+            ax=ax, node_size=1800, edgecolors="0.2"))
         texts = nx.draw_networkx_labels(g, pos, labels={n: n for n in self.nodes},
-                                        font_size=FONT - 3, ax=ax)
+                                        font_size=FONT - 2, ax=ax)
         self.labels = {n: self._anim(texts[n]) for n in self.nodes}
-        ax.set_title("supply network: compute flows from suppliers (left) to buyers (right)",
-                     fontsize=FONT, loc="left")
         ax.axis("off")
         self.fig.colorbar(mpl.cm.ScalarMappable(norm=self.norm, cmap=self.cmap), ax=ax,
-                          shrink=0.6, label="% vs previous close")
+                          shrink=0.6, pad=0.01).set_label(
+            "% on the day, vs the previous day's close", fontsize=FONT - 1)
+        self._day = None
 
     def update(self):
+        from scenarios.calendar import trading_dates
+        from viz.dashboard.state import day_label
+
         cm = self.cm
         moves = dict(zip(cm.main.tickers, cm.moves(), strict=True))
         self.coll.set_facecolor([self.cmap(self.norm(moves[n])) if n in moves
                                  else (0.8, 0.8, 0.8, 1.0) for n in self.nodes])
         for n, txt in self.labels.items():
             txt.set_text(f"{n}\n{moves[n]:+.1f}%" if n in moves else n)
-        return 0
+            # white on the darkest reds and greens, black elsewhere
+            txt.set_color("white" if n in moves and abs(moves[n]) > 9 else "black")
+        d = cm.day_shown()
+        if d != self._day:  # the title names the day and the close it is measured from
+            dates = trading_dates(cm.sc.start_date, cm.sc.days)
+            prev = dates[d - 1] if d > 0 else cm.base_date()
+            self.ax.set_title(f"supply network (suppliers left, buyers of compute right): each "
+                              f"firm's move on {day_label(dates[d])} vs its {day_label(prev)} "
+                              "close", fontsize=FONT, loc="left")
+            self._day = d
+        return d
 
 
 class MotiveChart(_Chart):
-    """Who sold and why: shares sold today by motive, all stocks; forced sales in red. The
-    share axis grows in 1-2-5 steps."""
+    """Who bought and sold, and why: net dollars bought (+) or sold (-) by motive, all stocks,
+    on the day shown and on the day before it (kept after the next open); forced trades red
+    (funds' margin calls, value traders' cuts past their risk limits: sales or covering buys).
+    Every motive on the tape but "none" (and "student", which no page's world has) has a row.
+    The dollar axis is symmetric and grows in 1-2-5 steps."""
 
     def __init__(self, cm):
-        super().__init__(cm, _fig(6.5, 4.6, left=0.26))
-        sold = cm.sold_by_motive(day_only=True)
-        self.names = [k for k in sold if k != "forced"] + ["forced"]
+        super().__init__(cm, _fig(VIEW_PX, left=0.2, right=0.97, top=0.86, bottom=0.12))
+        # "student" (the trading floor's people) never trades in the classroom page's worlds
+        names = [k for k in cm.traded_by_motive(0) if k not in ("none", "student")]
+        self.names = names
         self.ax = ax = self.fig.add_subplot()
-        colors = ["tab:red" if k == "forced" else "tab:blue" for k in self.names]
-        n = len(self.names)
-        self.bars = [self._anim(b) for b in ax.barh(
-            [k.replace("_", " ") for k in self.names], np.zeros(n), color=colors)]
-        self.texts = [self._anim(ax.text(0, y, "", va="center", fontsize=FONT - 2))
-                      for y in range(n)]
+        n = len(names)
+        y = np.arange(n)
+        self.today = [self._anim(b) for b in ax.barh(y - 0.2, np.zeros(n), height=0.38,
+                                                     color=[_motive_color(k) for k in names])]
+        self.before = [self._anim(b) for b in ax.barh(y + 0.2, np.zeros(n), height=0.38,
+                                                      color=[_motive_color(k, light=True)
+                                                             for k in names])]
+        self.texts = [self._anim(ax.text(0, yy - 0.2, "", va="center", fontsize=FONT - 2))
+                      for yy in y]
+        ax.set_yticks(y, [k.replace("_", " ") for k in names], fontsize=FONT)
         ax.invert_yaxis()
-        ax.set_xlabel("millions of shares sold today (all stocks)", fontsize=FONT)
-        ax.tick_params(labelsize=FONT)
-        ax.set_title("who sold, and why (forced sales in red)", fontsize=FONT + 1, loc="left")
+        ax.axvline(0, color="0.2", lw=1.0)
+        ax.set_xlabel("$ millions, net: bought minus sold (all stocks, each minute's shares at "
+                      "its closing price)", fontsize=FONT - 1)
+        ax.tick_params(axis="x", labelsize=FONT - 1)
+        ax.set_title("who bought and sold, and why (forced trades in red: margin calls, "
+                     "risk cuts)", fontsize=FONT + 1, loc="left", pad=30)
+        self.legend = None
         self._xmax = None
+        self._days = None
 
     def update(self):
-        sold = self.cm.sold_by_motive(day_only=True)
-        vals = np.array([sold[k] for k in self.names], float) / 1e6
-        for b, t, v in zip(self.bars, self.texts, vals, strict=True):
-            b.set_width(v)
+        from scenarios.calendar import trading_dates
+        from viz.dashboard.state import day_label
+
+        cm = self.cm
+        d = cm.day_shown()
+        today = cm.net_by_motive(d)
+        before = cm.net_by_motive(d - 1) if d > 0 else None
+        v1 = np.array([today.get(k, 0.0) for k in self.names]) / 1e6
+        v0 = (np.array([before.get(k, 0.0) for k in self.names]) / 1e6
+              if before is not None else np.zeros(len(self.names)))
+        for bars, vals in ((self.today, v1), (self.before, v0)):
+            for b, v in zip(bars, vals, strict=True):
+                b.set_width(v)
+                b.set_visible(before is not None or bars is self.today)
+        for t, v in zip(self.texts, v1, strict=True):
             t.set_x(v)
-            t.set_text(f" {v:.2f}")
-        top = max(0.1, float(vals.max()) * 1.25)
+            t.set_ha("left" if v >= 0 else "right")
+            t.set_text(f" {v:+,.1f} " if abs(v) >= 0.05 else " 0 ")
+        top = max(1.0, float(np.abs(np.concatenate([v0, v1])).max()) * 1.3)
         if self._xmax is None or top > self._xmax or top < 0.2 * self._xmax:
             self._xmax = _nice_ceiling(top)
-        self.ax.set_xlim(0, self._xmax)
-        return self._xmax
+        self.ax.set_xlim(-self._xmax, self._xmax)
+        dates = trading_dates(cm.sc.start_date, cm.sc.days)
+        closed = cm.t >= (d + 1) * MINUTES
+        days = (d, closed)
+        if days != self._days:  # the legend names the two days
+            if self.legend is not None:
+                self.legend.remove()
+            handles = [Patch(color="tab:blue")]
+            labels = [f"{day_label(dates[d])}" + (" (closed)" if closed else " (so far)")]
+            if d > 0:
+                handles.append(Patch(color=_motive_color("value", light=True)))
+                labels.append(f"{day_label(dates[d - 1])} (the day before)")
+            self.legend = self.ax.legend(handles, labels, fontsize=FONT - 1, frameon=False,
+                                         loc="lower left", bbox_to_anchor=(0.0, 1.0), ncol=2,
+                                         borderaxespad=0.1)
+            self._days = days
+        return (self._xmax, days)
+
+
+def _motive_color(name: str, light: bool = False):
+    """Forced trades red, everything else blue; the day before in a lighter shade."""
+    import matplotlib.colors as mc
+
+    base = "tab:red" if name == "forced" else "tab:blue"
+    if not light:
+        return base
+    r, g, b = mc.to_rgb(base)
+    return (1 - 0.55 * (1 - r), 1 - 0.55 * (1 - g), 1 - 0.55 * (1 - b))
 
 
 class LeverageChart(_Chart):
@@ -363,11 +456,11 @@ class LeverageChart(_Chart):
     over the run: margin funds' limit is the scenario's (3.2x), long-only funds' 1x."""
 
     def __init__(self, cm):
-        super().__init__(cm, _fig(6.5, 4.6, left=0.15))
+        super().__init__(cm, _fig(VIEW_PX, left=0.09, right=0.97, top=0.9, bottom=0.1))
         ax = self.fig.add_subplot()
         self.x = np.arange(cm.sc.days * MINUTES)
-        self.med = self._anim(ax.plot([], [], lw=1.8, color="tab:blue")[0])
-        self.top = self._anim(ax.plot([], [], lw=1.4, color="tab:orange")[0])
+        self.med = self._anim(ax.plot([], [], lw=2.2, color="tab:blue")[0])
+        self.top = self._anim(ax.plot([], [], lw=2.0, color="tab:orange")[0])
         limit = cm.sc.population.leveraged.leverage_limit
         lim = ax.axhline(1.0, color="tab:red", lw=1.8)
         _shocks(ax, cm)
@@ -375,11 +468,11 @@ class LeverageChart(_Chart):
         ax.set_ylim(0.4, 1.6)
         ax.set_ylabel("leverage / the fund's limit", fontsize=FONT)
         ax.tick_params(labelsize=FONT - 1)
-        ax.legend([Line2D([], [], lw=1.8, color="tab:blue"),
-                   Line2D([], [], lw=1.4, color="tab:orange"), lim],
-                  ["median fund", "nearest its limit",
-                   f"its limit ({limit:g}x on margin, 1x long-only): forced sales"],
-                  fontsize=FONT - 2, frameon=False, loc="upper left")
+        ax.legend([Line2D([], [], lw=2.2, color="tab:blue"),
+                   Line2D([], [], lw=2.0, color="tab:orange"), lim],
+                  ["median fund", "the fund nearest its limit",
+                   f"its limit ({limit:g}x on margin, 1x long-only): forced sales above"],
+                  fontsize=FONT - 1, frameon=False, loc="upper left")
         ax.set_title("leveraged funds against their limit", fontsize=FONT + 1, loc="left")
 
     def update(self):
@@ -430,7 +523,7 @@ def network_figure(cm) -> Figure:
 
 
 def motive_figure(cm) -> Figure:
-    """Who sold and why today as a Figure (see MotiveChart)."""
+    """Who bought and sold, and why, as a Figure (see MotiveChart)."""
     return chart(cm, "motives").figure()
 
 

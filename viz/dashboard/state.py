@@ -25,22 +25,40 @@ from agents.schema import SCHEMAS, Kind
 from market import Motive
 from scenarios.catalog import SCENARIOS, get_scenario
 from scenarios.model import MINUTES, SelloffModel
+from scenarios.recording import BOUGHT, SOLD
 
 __all__ = ["ClassroomModel", "RunCard", "TWINS", "Knob", "lesson_knobs", "card_from_query",
-           "card_to_query", "CardError", "shock_minutes", "clock_text"]
+           "card_to_query", "CardError", "shock_minutes", "clock_text", "day_label", "main_shock",
+           "card_with"]
+
+#: the twin's label for a channel switched off (a channel not named here gets "<name> off")
+_TWIN_LABELS = {
+    "fundamental": "supply network off",
+    "informational": "news spread off",
+    "fire_sale": "fire sales off",
+    "liquidity": "liquidity withdrawal off",
+    "arbitrage_limits": "unlimited arbitrage capital",
+    "crowding": "no crowded funds",
+    "fund_flows": "no fund flows",
+}
+
+
+def _twins() -> dict:
+    """label -> overrides added to the main run's: one channel off for every field of the
+    scenario's Channels (a channel added to the model gets its twin here), no shock, no twin."""
+    from scenarios.scenario import Channels
+
+    out = {}
+    for f in dataclasses.fields(Channels):
+        out[_TWIN_LABELS.get(f.name, f"{f.name.replace('_', ' ')} off")] = [
+            f"channels.{f.name}=false"]
+    out["no shock"] = None  # every shock disabled (filled in per scenario)
+    out["no twin"] = []
+    return out
+
 
 #: the twin runs the page offers: label -> overrides added to the main run's
-TWINS = {
-    "supply network off": ["channels.fundamental=false"],
-    "news spread off": ["channels.informational=false"],
-    "fire sales off": ["channels.fire_sale=false"],
-    "liquidity withdrawal off": ["channels.liquidity=false"],
-    "unlimited arbitrage capital": ["channels.arbitrage_limits=false"],
-    "no crowded funds": ["channels.crowding=false"],
-    "no fund flows": ["channels.fund_flows=false"],
-    "no shock": None,  # every shock disabled (filled in per scenario)
-    "no twin": [],
-}
+TWINS = _twins()
 
 #: how many of the same kind of leaf field a lesson offers as sliders, by field name at the end
 #: of the dotted path (the shock's own fields first)
@@ -166,6 +184,34 @@ class Knob:
     integer: bool
 
 
+def card_with(card: RunCard, changes: dict) -> RunCard:
+    """`card` with the fields in `changes` (dotted path -> value, as the page's sliders and
+    switches give them) set: an override the card had for a changed field is replaced, and a
+    field set back to the scenario's own value needs no override. Raises CardError on a value
+    out of its field's range."""
+    base = get_scenario(card.scenario)
+    sets = {o.split("=", 1)[0]: o for o in card.overrides}
+    for path, value in changes.items():
+        try:
+            cur, _ = _leaf(base, path)
+        except (StopIteration, KeyError):
+            raise CardError(f"set: no field {path!r} in scenario {card.scenario!r}",
+                            "set") from None
+        if isinstance(cur, bool):
+            value = bool(value)
+        elif isinstance(cur, int):
+            value = int(round(value))
+        sets.pop(path, None)
+        if value != cur:
+            sets[path] = f"{path}={json.dumps(value)}"
+    new = dataclasses.replace(card, overrides=tuple(sets.values()))
+    try:
+        new.build()
+    except ParamError as e:
+        raise CardError(f"set: {e}", "set") from None
+    return new
+
+
 def _leaf(obj, path: str):
     """(value, ParamSpec) of the field at `path` under the dataclass `obj` (shocks by name)."""
     node, spec = obj, None
@@ -254,6 +300,30 @@ def _day(iso: str) -> str:
     return dt.date.fromisoformat(iso).strftime("%a %d %b")
 
 
+def day_label(iso: str) -> str:
+    """'Thu 23 Jan' for an ISO date."""
+    return _day(iso)
+
+
+def _previous_trading_day(iso: str) -> str:
+    """The trading day before `iso` (weekends and the exchange's holidays skipped)."""
+    from scenarios.calendar import trading_dates
+
+    d = dt.date.fromisoformat(iso)
+    for _ in range(10):
+        d -= dt.timedelta(days=1)
+        if trading_dates(d.isoformat(), 1)[0] == d.isoformat():
+            return d.isoformat()
+    return d.isoformat()  # pragma: no cover - no ten-day closure in the calendar
+
+
+def _motive_name(k: int) -> str:
+    try:
+        return Motive(k).name.lower()
+    except ValueError:  # a motive added to the tape after this module was written
+        return f"motive {k}"
+
+
 class ClassroomModel(Model):
     """A run and its twin stepped in lockstep: one `step()` is one minute of both.
 
@@ -304,10 +374,23 @@ class ClassroomModel(Model):
         #: each fund's own limit (x equity): margin funds the scenario's, long-only funds 1
         self.lev_limits = self.main.inv.par[
             self._lev_idx, SCHEMAS[Kind.LEVERAGED].column("leverage_limit")]
+        self._lev_redeem = self.main.inv.par[
+            self._lev_idx, SCHEMAS[Kind.LEVERAGED].column("redemption")]
         self.prev_close = self.main.prev_close0.astype(float)
         self._ns = ns
         self.lock = threading.RLock()
         self.running = True
+
+    def release(self) -> None:
+        """Let this run be freed once nothing else holds it: Mesa 3.3's ``Agent._ids`` keeps a
+        reference to every model it numbered agents for (mesa#3179, fixed in Mesa 3.4), so
+        without this a page's run (about 250 MB at full size) outlives the page."""
+        from mesa import Agent
+
+        ids = getattr(Agent, "_ids", None)
+        if isinstance(ids, dict):
+            for m in (self, self.main, self.twin_model):
+                ids.pop(m, None)
 
     # -- stepping ------------------------------------------------------------------------------
 
@@ -342,21 +425,107 @@ class ClassroomModel(Model):
             n += 1
         return n
 
+    def step_to(self, target: int, progress=None, stop=None) -> int:
+        """Step until ``t == target`` (or the run ends); return the steps taken.
+
+        ``progress(done, total)`` is called after each minute; ``stop()`` returning True ends
+        the stepping early (the page went away). Each minute takes ``lock`` on its own, so views
+        read whole minutes meanwhile.
+        """
+        total = max(0, int(target) - self.t)
+        n = 0
+        while self.running and self.t < target:
+            if stop is not None and stop():
+                break
+            self.step()
+            n += 1
+            if progress is not None:
+                progress(n, total)
+        return n
+
+    # -- where a lecturer jumps ----------------------------------------------------------------
+
+    def shock_day(self) -> int:
+        """The day of the lesson's main shock (`main_shock`), 0 if the scenario has none."""
+        s = main_shock(self.sc)
+        return int(s.day) if s is not None and s.day < self.sc.days else 0
+
+    def before_open(self, day: int) -> int:
+        """The minute count at which day `day`'s opening auction is next: the day before it has
+        closed, and nothing of the day (its overnight news, its pre-open call) has happened."""
+        return int(day) * MINUTES
+
+    def next_close(self) -> int:
+        """The minute count at the close of the day now trading (the next day's close when a
+        day has just closed); at most the run's end."""
+        end = self.sc.days * MINUTES
+        return min(end, (self.t // MINUTES + 1) * MINUTES)
+
+    def day_shown(self) -> int:
+        """The trading day of the last minute stepped (0 before the first open)."""
+        return max(0, (self.t - 1) // MINUTES) if self.t else 0
+
     # -- what the views show (computed from the models' public attributes) ----------------------
 
+    def base_date(self) -> str:
+        """The trading day before the run's first (ISO date): the close every price path is
+        measured from (`rel_paths`)."""
+        return _previous_trading_day(self.sc.start_date)
+
     def rel_paths(self, model=None) -> np.ndarray:
-        """[t, stock] minute closes against the previous close, percent."""
+        """[t, stock] minute closes against the close before the run's first day
+        (`base_date`), percent."""
         m = self.main if model is None else model
         close = m.bars[: self.t, :, 3].astype(float)
         return (close / self.prev_close[None, :] - 1.0) * 100.0
 
-    def moves(self) -> np.ndarray:
-        """Each stock's move so far against the previous close, percent (0 before any step)."""
-        r = self.rel_paths()
-        return r[-1] if r.shape[0] else np.zeros(self._ns)
+    def prev_day_close(self, day: int, model=None) -> np.ndarray:
+        """Each stock's close (ticks) the day before trading day `day` (the close before the
+        run for day 0)."""
+        m = self.main if model is None else model
+        if day <= 0:
+            return m.prev_close0.astype(float)
+        return m.daily[day - 1, :, 3].astype(float)
+
+    def moves(self, model=None) -> np.ndarray:
+        """Each stock's move on the day shown (`day_shown`): its last price against the previous
+        trading day's close, percent (0 before any step). At a close, the whole day's move."""
+        m = self.main if model is None else model
+        if not self.t:
+            return np.zeros(self._ns)
+        last = m.bars[self.t - 1, :, 3].astype(float)
+        return (last / self.prev_day_close(self.day_shown(), m) - 1.0) * 100.0
+
+    def net_by_motive(self, day: int) -> dict[str, float]:
+        """Net dollars bought (+) or sold (-) by motive on trading day `day` (all stocks, up to
+        the last minute stepped): each minute's shares bought minus sold, valued at that
+        minute's close. Every trade has a buyer and a seller, so the values sum to zero up to
+        rounding; market makers, who buy as much as they sell, come out near zero."""
+        a, b = day * MINUTES, min(self.t, (day + 1) * MINUTES)
+        m = self.main
+        out = {}
+        if b <= a:
+            return {_motive_name(k): 0.0 for k in range(m.motive_volume.shape[2])}
+        mv = m.motive_volume[a:b]
+        net = (mv[..., BOUGHT] - mv[..., SOLD]).astype(float)  # [minute, stock, motive] shares
+        px = m.bars[a:b, :, 3].astype(float) / 100.0  # dollars
+        dollars = np.einsum("tsm,ts->m", net, px)
+        for k in range(mv.shape[2]):
+            out[_motive_name(k)] = float(dollars[k])
+        return out
+
+    def traded_by_motive(self, day: int) -> dict[str, int]:
+        """Shares bought plus sold by motive on trading day `day` (all stocks): which motives
+        trade at all (a motive that never trades is left off the chart)."""
+        a, b = day * MINUTES, min(self.t, (day + 1) * MINUTES)
+        mv = self.main.motive_volume[a:max(a, b)].sum(axis=(0, 1, 3))
+        return {_motive_name(k): int(mv[k]) for k in range(mv.size)}
 
     def leverage(self) -> np.ndarray:
-        """Each leveraged fund's gross exposure / equity at last prices (x)."""
+        """Each leveraged fund's gross exposure over its equity at last prices (x), the equity
+        as the margin check counts it: less the redemptions its losses bring,
+        ``E - redemption * max(0, E0 - E)`` (agents/_kernels.py `_basket`), so a fund is
+        forced to sell exactly when this passes its limit."""
         i = self._lev_idx
         if i.size == 0:
             return np.zeros(0)
@@ -365,17 +534,32 @@ class ClassroomModel(Model):
         sh = ex.shares[i].astype(float)
         gross = np.abs(sh) @ px
         equity = ex.cash[i] / 100.0 + sh @ px
+        start = self.main.inv.capital[i] / 100.0
+        equity = equity - self._lev_redeem * np.maximum(0.0, start - equity)
         with np.errstate(divide="ignore", invalid="ignore"):
             lev = np.where(equity > 0, gross / equity, np.inf)
         return lev
 
-    def sold_by_motive(self, day_only: bool = True) -> dict[str, int]:
-        """Shares sold by motive (all stocks), today or over the run so far."""
-        start = 0
-        if day_only and self.t:
-            start = ((self.t - 1) // MINUTES) * MINUTES
-        mv = self.main.motive_volume[start: self.t, :, :, 1].sum(axis=(0, 1))
-        return {Motive(k).name.lower(): int(mv[k]) for k in range(1, len(Motive))}
+    def bars_csv(self) -> bytes:
+        """The minute bars stepped so far as CSV (the bars.parquet columns), as of one
+        minute (read under ``lock``)."""
+        from scenarios.calendar import trading_dates
+        from scenarios.run import RunResult, bars_frame
+
+        with self.lock:
+            m = self.main
+            t = self.t
+            days_done = max(1, -(-t // MINUTES))
+            res = RunResult(scenario=self.sc, seed=self.card.seed,
+                            dates=trading_dates(self.sc.start_date, self.sc.days)[:days_done],
+                            tickers=m.tickers, roles=m.roles, prev_close=m.prev_close0,
+                            daily=m.daily[:days_done].copy(),
+                            bars=m.bars[: days_done * MINUTES].copy(),
+                            motive_volume=m.motive_volume, events=list(m.events),
+                            statements={}, halts=list(m.halts), decisions=0, orders=0,
+                            wall_s=0.0)
+        df = bars_frame(res).iloc[: t * len(m.tickers)]
+        return df.to_csv(index=False).encode()
 
     def last_trades(self, stock: int, n: int = 12) -> list[tuple[int, int, int]]:
         """The last minute bars of `stock` with trades: (global minute, close ticks, volume)."""
