@@ -11,6 +11,7 @@ import numpy as np
 
 from . import _kernels as _K
 from ._kernels import Investors, Mkt, attention_rates, cohort_totals, seed_state, view_of
+from .kinds import dispatch
 
 __all__ = ["Investors", "Mkt", "new_market_view", "run_ticks", "cohort_totals",
            "attention_rates", "seed_state", "view_of"]
@@ -78,11 +79,13 @@ def run_ticks(exchange, inv: Investors, mk: Mkt, t0: int, n_ticks: int, *, call_
 
     In a call phase investors send limit orders only; without `clock_moves` (the pre-open) every
     round of arrivals happens at t0 and values do not move. One compiled call, resumed after the
-    exchange grows its buffers when the loop asks for room. counts[0] += decisions taken.
+    exchange grows its buffers when the loop asks for room. counts[0] += decisions taken. The
+    loop decides through the dispatch over the kinds `inv.kinds` (agents.kinds).
     """
+    loop = dispatch(inv.kinds)
     done = 0
     while done < n_ticks:
-        st, k = _K.run_ticks(*exchange.kernel_state(), inv, mk,
+        st, k = loop(*exchange.kernel_state(), inv, mk,
                              t0 + (done if clock_moves else 0), n_ticks - done, call_phase,
                              clock_moves, counts)
         done += int(k)
