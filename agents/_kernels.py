@@ -88,6 +88,10 @@ def investor_records(n: int) -> np.ndarray:
     return raw[off:off + n * size].view(INVESTOR_DTYPE)
 
 
+#: an empty guide: `Investors` built without one search by bisection
+NO_GUIDE = np.zeros(0, np.int64)
+
+
 class Investors(NamedTuple):
     """The investors' arrays, indexed by investor (= exchange account).
 
@@ -120,6 +124,8 @@ class Investors(NamedTuple):
     # the start, plus capital returned since (scenarios/day.py, at each open)
     w0: np.ndarray  # float64[N] cents: cash plus holdings at the starting prices (P&L's zero)
     fflow: np.ndarray  # float64[N] a passive fund's own flow, baskets per arrival (+ buy)
+    guide: np.ndarray = NO_GUIDE  # int64[N] work space: each group's guide table (`_guide`);
+    # empty: the loop finds who arrives by binary search instead
     kinds: tuple = ()  # codes of the kinds the compiled dispatch covers; () the built-ins
 
 
@@ -377,6 +383,53 @@ def _observe(book, mk):
         mk.var[s] += av * (r * r - mk.var[s])
 
 
+@njit(**HOT)
+def _guide(inv):
+    """Guide tables (Chen & Asau 1974) of the groups' cumulative rates, for finding who arrives.
+
+    A group of n investors at positions lo..hi of `order` gets n buckets of equal width
+    w = (its rate) / n; guide[lo + j] is the first position p in lo..hi with cum[p] > base + j w
+    (hi if none; base: the cumulative rate before the group). Every position before it has
+    cum <= that edge, so for a target at or above the edge the first position whose cum exceeds
+    the target is at or after it: `_arrival` scans on from there, a step or two instead of a
+    bisection's dozen unpredictable branches, and finds the same investor.
+    """
+    for g in range(inv.gstart.size - 1):
+        lo = inv.gstart[g]
+        hi = inv.gstart[g + 1] - 1
+        if hi < lo:
+            continue
+        base = inv.cum[lo - 1] if lo > 0 else 0.0
+        w = (inv.cum[hi] - base) / (hi - lo + 1)
+        p = lo
+        for j in range(hi - lo + 1):
+            edge = base + j * w
+            while p < hi and inv.cum[p] <= edge:
+                p += 1
+            inv.guide[lo + j] = p
+
+
+@njit(**LEAF)
+def _arrival(inv, lo, hi, base, target, guided):
+    """The first position p in lo..hi of `order` whose cumulative rate exceeds `target` (hi if
+    none): from the guide's bucket below the target's (a bucket's margin against rounding),
+    or by bisection without a guide."""
+    if guided:
+        w = (inv.cum[hi] - base) / (hi - lo + 1)
+        j = int((target - base) / w) - 1 if w > 0.0 else 0
+        p = inv.guide[lo + min(max(j, 0), hi - lo)]
+        while p < hi and inv.cum[p] <= target:
+            p += 1
+        return p
+    while lo < hi:
+        mid = (lo + hi) >> 1
+        if inv.cum[mid] > target:
+            hi = mid
+        else:
+            lo = mid + 1
+    return lo
+
+
 def _run_ticks(book, pool, acc, tape, rules, tob, inv, mk, t0, n_ticks, call_phase, clock_moves,
                counts):
     """Run n_ticks one-second ticks from time t0 (seconds since the first open).
@@ -393,6 +446,9 @@ def _run_ticks(book, pool, acc, tape, rules, tob, inv, mk, t0, n_ticks, call_pha
     total = inv.cum[n - 1] if n > 0 else 0.0
     act_max = mk.cfg[C_ACT_MAX]
     gain = mk.cfg[C_ACT_GAIN]
+    guided = inv.guide.size == n and n > 0
+    if guided:  # the rates may have changed since the last call (attention to news)
+        _guide(inv)
     for k in range(n_ticks):
         t = t0 + k if clock_moves else t0
         if not X.room_ok(book, pool, tape, 64 + 4 * int(total * act_max + 8)):
@@ -436,14 +492,8 @@ def _run_ticks(book, pool, acc, tape, rules, tob, inv, mk, t0, n_ticks, call_pha
             hi = inv.gstart[g + 1] - 1
             base = inv.cum[lo - 1] if lo > 0 else 0.0
             target = base + u * ((inv.cum[hi] - base) / inv.gw[g])
-            # binary search: first investor of the group whose cumulative rate exceeds target
-            while lo < hi:
-                mid = (lo + hi) >> 1
-                if inv.cum[mid] > target:
-                    hi = mid
-                else:
-                    lo = mid + 1
-            i = inv.order[lo]
+            # the first investor of the group whose cumulative rate exceeds target
+            i = inv.order[_arrival(inv, lo, hi, base, target, guided)]
             counts[0] += 1
             _decide(ex, inv, mk, i, t, call_phase)  # noqa: F821 (bound by make_loop)
         if clock_moves:
@@ -463,7 +513,7 @@ def make_loop(decide, source_file: str):
     glob = dict(globals(), _decide=decide)
     fn = types.FunctionType(code, glob, "run_ticks")
     fn.__doc__ = _run_ticks.__doc__
-    fn.__module__ = decide.py_func.__module__
+    fn.__module__ = getattr(decide, "py_func", decide).__module__
     return njit(**ENTRY)(fn)
 
 

@@ -217,6 +217,7 @@ def build_investors(pop: Population, prices, market_value, rng, n_news: int = 0,
         oid=rec["oid"], basket=b.basket, hear=np.zeros((n_news, n)),
         hsal=np.zeros((n_news, n)), conv=rec["conv"], order=order, gstart=gstart,
         gw=np.zeros(ns + 1), capital=rec["capital"], w0=rec["w0"], fflow=rec["fflow"],
+        guide=np.zeros(n, np.int64),
         kinds=tuple(sorted(set(_kinds.builtin_codes()) | set(extra))) if extra else (),
     )
     names = [ks.name for ks in specs]

@@ -16,6 +16,7 @@ from hypothesis import strategies as st
 from numba import njit
 
 from agents import _kernels as AK
+from agents.kinds import fundamental  # the value traders' kernels (agents/kinds/)
 from agents.loop import new_market_view, run_ticks
 from agents.population import (
     Fundamental,
@@ -40,7 +41,7 @@ class Acc(NamedTuple):  # what `_arb_cap` reads of the accounts
 
 @njit
 def _cap(inv, mk, cash, i, s, mid, pos):
-    return AK._arb_cap(inv, mk, Acc(cash), i, s, mid, pos)
+    return fundamental._arb_cap(inv, mk, Acc(cash), i, s, mid, pos)
 
 
 def _market_view(prices, arb=True, seed=0):

@@ -181,6 +181,11 @@ _KERNEL_SOURCES = ("market/*.py", "agents/_kernels.py", "agents/schema.py", "age
 _LOOPS: dict[tuple[int, ...], object] = {}
 
 
+def _py(fn):
+    """The Python function of a compiled one (itself under NUMBA_DISABLE_JIT)."""
+    return getattr(fn, "py_func", fn)
+
+
 def _source_stamp(specs) -> str:
     h = hashlib.sha256()
     for pattern in _KERNEL_SOURCES:
@@ -188,7 +193,7 @@ def _source_stamp(specs) -> str:
             h.update(f.name.encode())
             h.update(f.read_bytes())
     for ks in specs:
-        fn = ks.decide.py_func
+        fn = _py(ks.decide)
         h.update(f"{ks.code}:{fn.__module__}.{fn.__qualname__}".encode())
         try:
             h.update(Path(inspect.getfile(fn)).read_bytes())
@@ -218,8 +223,8 @@ def _dispatch_source(specs, stamp: str) -> str:
         "registry: do not edit (a change of any kind or kernel source writes a new file).",
         "",
         f"stamp {stamp}",
-        "kinds: " + ", ".join(f"{ks.code} {ks.name} ({ks.decide.py_func.__module__}."
-                              f"{ks.decide.py_func.__qualname__})" for ks in specs),
+        "kinds: " + ", ".join(f"{ks.code} {ks.name} ({_py(ks.decide).__module__}."
+                              f"{_py(ks.decide).__qualname__})" for ks in specs),
         '"""',
         "",
         "from numba import njit",
