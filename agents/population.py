@@ -206,15 +206,14 @@ def build_investors(pop: Population, prices, market_value, rng, n_news: int = 0,
     order = np.argsort(group, kind="stable").astype(np.int64)
     gstart = np.searchsorted(group[order], np.arange(ns + 2)).astype(np.int64)
     rec = investor_records(n)
-    rec["kind"], rec["acct"], rec["home"], rec["oid"] = b.kind, np.arange(n), home, -1
     rec["par"], rec["bias"], rec["capital"], rec["anchor"] = b.par, b.bias, b.capital, np.nan
     rec["w0"] = b.cash + b.shares @ (prices * 100.0)
     rec["conv"] = conviction(n, conviction_sd, rng)
     extra = tuple(c for c in present if c not in _kinds.builtin_codes() and counts[c])
     inv = Investors(
-        kind=rec["kind"], acct=rec["acct"], home=rec["home"], rate=b.rate,
+        kind=b.kind, acct=np.arange(n, dtype=np.int64), home=home, rate=b.rate,
         cum=np.cumsum(b.rate[order]), par=rec["par"], bias=rec["bias"], anchor=rec["anchor"],
-        oid=rec["oid"], basket=b.basket, hear=np.zeros((n_news, n)),
+        oid=np.full((n, 2), -1, np.int64), basket=b.basket, hear=np.zeros((n_news, n)),
         hsal=np.zeros((n_news, n)), conv=rec["conv"], order=order, gstart=gstart,
         gw=np.zeros(ns + 1), capital=rec["capital"], w0=rec["w0"], fflow=rec["fflow"],
         guide=np.zeros(n, np.int64),

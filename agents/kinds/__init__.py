@@ -64,6 +64,9 @@ class KindSpec:
         count: rows a population's parameters need, ``count(params, n_stocks)``.
         homes, fill, endow: build hooks, each ``hook(build, params, rows)`` (`Build`).
         builtin: registered by this package (always in the dispatch).
+        lines: cache lines of its record its decision reads (1: parameters only; 2: also
+            bias, conviction, capital, starting wealth, anchor, own flow): the dispatch asks
+            for them with its position and resting orders before the decision runs.
     """
 
     code: int
@@ -77,6 +80,7 @@ class KindSpec:
     fill: Callable | None
     endow: Callable | None
     builtin: bool
+    lines: int = 1
 
     def column(self, name: str) -> int:
         """The column of parameter `name` in this kind's row of `Investors.par`."""
@@ -93,7 +97,8 @@ def _count(params, n_stocks: int) -> int:
 
 def register(name: str, *, columns: tuple[str, ...], params: type, decide: Callable,
              twin: Callable, count: Callable = _count, homes: Callable | None = None,
-             fill: Callable | None = None, endow: Callable | None = None) -> KindSpec:
+             fill: Callable | None = None, endow: Callable | None = None,
+             lines: int = 1) -> KindSpec:
     """Register a kind (its module's last statement); return its spec with its code.
 
     Raises ValueError naming the field when the name is taken or the columns are not 1 to N_PAR
@@ -102,8 +107,10 @@ def register(name: str, *, columns: tuple[str, ...], params: type, decide: Calla
     sc = _schema._REGISTRY.register(name, tuple(columns))
     if _LOADING_BUILTINS and sc.code != int(_schema.Kind[name.upper()]):
         raise ValueError(f"{name}: built-in kinds register in Kind's order (code {sc.code})")
+    if lines not in (1, 2):
+        raise ValueError(f"lines: 1 or 2 (got {lines})")
     ks = KindSpec(sc.code, name, sc.columns, params, decide, twin, count, homes, fill, endow,
-                  _LOADING_BUILTINS)
+                  _LOADING_BUILTINS, lines)
     _KINDS.append(ks)
     return ks
 
@@ -227,11 +234,14 @@ def _dispatch_source(specs, stamp: str) -> str:
                               f"{_py(ks.decide).__qualname__})" for ks in specs),
         '"""',
         "",
+        "import numpy as np",
         "from numba import njit",
         "",
-        "from agents._kernels import LEAF, _send, make_loop",
+        "from agents._kernels import LEAF, _prefetch_decision, _send, make_loop",
         "",
         "# _k<code>: each kind's decision function, set on this module before it runs",
+        "# record lines a kind's decision reads (numpy ints: one compiled copy of the prefetch)",
+        "ONE, TWO = np.int64(1), np.int64(2)",
         "",
         "",
         "@njit(**LEAF)",
@@ -243,6 +253,7 @@ def _dispatch_source(specs, stamp: str) -> str:
     for j, ks in enumerate(specs):
         word = "if" if j == 0 else "elif"
         lines += [f"    {word} k == {ks.code}:",
+                  f"        _prefetch_decision(ex, inv, i, {'TWO' if ks.lines > 1 else 'ONE'})",
                   f"        go, s, side, kind, price, qty, motive, slot = _k{ks.code}(",
                   "            ex, inv, mk, i, t, call_phase)"]
     lines += ["    else:", "        return", "    if go:",

@@ -277,4 +277,4 @@ def endow(build, ks, c, rows) -> None:
 
 
 SPEC = register("fundamental", columns=COLUMNS, params=Fundamental, decide=decide, twin=twin,
-                homes=homes, fill=fill, endow=endow)
+                homes=homes, fill=fill, endow=endow, lines=2)

@@ -184,4 +184,4 @@ def endow(build, ks, c, rows) -> None:
 
 
 SPEC = register("leveraged", columns=COLUMNS, params=Leveraged, decide=decide, twin=twin,
-                homes=homes, fill=fill, endow=endow)
+                homes=homes, fill=fill, endow=endow, lines=2)

@@ -155,4 +155,5 @@ def fill(build, ks, c, rows) -> None:
 
 
 SPEC = register("market_maker", columns=COLUMNS, params=MarketMaker, decide=decide, twin=twin,
-                count=lambda c, ns: c.per_stock * ns, homes=homes, fill=fill)
+                count=lambda c, ns: c.per_stock * ns, homes=homes, fill=fill,
+                lines=2)

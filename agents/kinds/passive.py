@@ -132,4 +132,4 @@ def endow(build, ks, c, rows) -> None:
 
 
 SPEC = register("passive", columns=COLUMNS, params=Passive, decide=decide, twin=twin,
-                homes=homes, fill=fill, endow=endow)
+                homes=homes, fill=fill, endow=endow, lines=2)

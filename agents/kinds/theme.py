@@ -54,4 +54,4 @@ def homes(build, ks, c, rows) -> None:
 
 
 SPEC = register("theme", columns=COLUMNS, params=Theme, decide=decide, twin=twin, homes=homes,
-                fill=fill, endow=endow)
+                fill=fill, endow=endow, lines=2)
