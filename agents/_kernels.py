@@ -95,6 +95,8 @@ def investor_records(n: int) -> np.ndarray:
 
 #: an empty guide: `Investors` built without one search by bisection
 NO_GUIDE = np.zeros(0, np.int64)
+#: no per-group work space: `_pick` computes each group's numbers at each arrival
+NO_GROUPS = np.zeros((3, 0))
 
 
 class Investors(NamedTuple):
@@ -132,6 +134,10 @@ class Investors(NamedTuple):
     fflow: np.ndarray  # float64[N] a passive fund's own flow, baskets per arrival (+ buy)
     guide: np.ndarray = NO_GUIDE  # int64[N] work space: each group's guide table (`_guide`);
     # empty: the loop finds who arrives by binary search instead
+    batch: np.ndarray = NO_GUIDE  # int64[B] work space: who arrives this tick, in order (the
+    # loop asks for the next arrivals' data while one decides); empty: one at a time
+    gx: np.ndarray = NO_GROUPS  # float64[3, S + 1] work space: each group's base, scale and
+    # buckets per unit of weight this tick (`_pick`); empty: computed at each arrival
     kinds: tuple = ()  # codes of the kinds the compiled dispatch covers; () the built-ins
 
 
@@ -157,6 +163,8 @@ class Mkt(NamedTuple):
     rng: np.ndarray  # uint64[4] xoshiro256** state of decisions and arrivals
     vrng: np.ndarray  # uint64[4] xoshiro256** state of value news: a stream of its own, so that
     # runs that differ only in behaviour (counterfactual channels) share their value paths
+    arng: np.ndarray  # uint64[4] xoshiro256** state of arrivals (how many, who): `rng` jumped
+    # 2^128 draws ahead (`jump_state`), so who arrives in a tick is known before anyone decides
 
 
 @_intrinsic
@@ -257,6 +265,30 @@ def poisson(s, lam):
         k += 1
         p *= uniform(s)
     return k
+
+
+#: xoshiro256**'s jump polynomial: 2^128 draws ahead (Blackman & Vigna's reference code)
+_JUMP = (0x180EC6D33CFD0ABA, 0xD5A61266F0C9392C, 0xA9582618E03FC9AA, 0x39ABDC4529B1661C)
+
+
+def jump_state(state) -> np.ndarray:
+    """The xoshiro256** state 2^128 draws after `state` (four 64-bit words): a stream that
+    does not overlap `state`'s own in any run's length."""
+    mask = (1 << 64) - 1
+    s = [int(w) for w in state]
+    out = [0, 0, 0, 0]
+    for word in _JUMP:
+        for b in range(64):
+            if word >> b & 1:
+                out = [o ^ x for o, x in zip(out, s, strict=True)]
+            t = (s[1] << 17) & mask
+            s[2] ^= s[0]
+            s[3] ^= s[1]
+            s[1] ^= s[2]
+            s[0] ^= s[3]
+            s[2] ^= t
+            s[3] = ((s[3] << 45) | (s[3] >> 19)) & mask
+    return np.array(out, dtype=np.uint64)
 
 
 def seed_state(seed_words) -> np.ndarray:
@@ -481,6 +513,44 @@ def _arrival(inv, lo, hi, base, target, guided):
     return lo
 
 
+@njit(**LEAF)
+def _pick(inv, mk, lam, glast, guided):
+    """Who arrives next: a uniform of the arrival stream picks a group by its weight this tick,
+    then an investor within it by rate (the first whose cumulative rate exceeds the target).
+    With the work space `gx`, each group's base, scale and buckets per unit of weight come from
+    this tick's `_group_weights` (the same numbers, computed once a tick, not once an arrival)."""
+    u = uniform(mk.arng) * lam
+    g = 0
+    while g < glast and (u >= inv.gw[g] or inv.gw[g] <= 0.0):
+        u -= inv.gw[g]
+        g += 1
+    lo = inv.gstart[g]
+    hi = inv.gstart[g + 1] - 1
+    if inv.gx.shape[1] > g and guided:
+        target = inv.gx[0, g] + u * inv.gx[1, g]
+        # the guide's bucket below the target's: u x buckets per unit of weight, less one
+        j = int(u * inv.gx[2, g]) - 1
+        p = inv.guide[lo + min(max(j, 0), hi - lo)]
+        while p < hi and inv.cum[p] <= target:
+            p += 1
+        return inv.order[p]
+    base = inv.cum[lo - 1] if lo > 0 else 0.0
+    target = base + u * ((inv.cum[hi] - base) / inv.gw[g])
+    return inv.order[_arrival(inv, lo, hi, base, target, guided)]
+
+
+#: arrivals ahead of the one deciding whose data the loop asks for
+AHEAD = 4
+
+
+@njit(**LEAF)
+def _prefetch_ahead(ex, inv, i, two_lines):
+    """`_prefetch_decision` for an arrival yet to decide; `two_lines` (a bit per kind code):
+    the kinds whose decision reads the record's second line."""
+    _prefetch_decision(ex, inv, i, np.int64(2) if (two_lines >> inv.kind[i]) & 1
+                       else np.int64(1))
+
+
 def _run_ticks(book, pool, acc, tape, rules, tob, inv, mk, t0, n_ticks, call_phase, clock_moves,
                counts):
     """Run n_ticks one-second ticks from time t0 (seconds since the first open).
@@ -532,36 +602,54 @@ def _run_ticks(book, pool, acc, tape, rules, tob, inv, mk, t0, n_ticks, call_pha
             lam += inv.gw[g]
             if inv.gw[g] > 0.0:
                 glast = g
-        m = poisson(mk.rng, lam)
-        for _ in range(m):
-            u = uniform(mk.rng) * lam
-            g = 0
-            while g < glast and (u >= inv.gw[g] or inv.gw[g] <= 0.0):
-                u -= inv.gw[g]
-                g += 1
-            lo = inv.gstart[g]
-            hi = inv.gstart[g + 1] - 1
-            base = inv.cum[lo - 1] if lo > 0 else 0.0
-            target = base + u * ((inv.cum[hi] - base) / inv.gw[g])
-            # the first investor of the group whose cumulative rate exceeds target
-            i = inv.order[_arrival(inv, lo, hi, base, target, guided)]
-            counts[0] += 1
-            _decide(ex, inv, mk, i, t, call_phase)  # noqa: F821 (bound by make_loop)
+                if inv.gx.shape[1] > g:  # what `_pick` needs of the group, once a tick
+                    base = inv.cum[a - 1] if a > 0 else 0.0
+                    inv.gx[0, g] = base
+                    inv.gx[1, g] = (inv.cum[b - 1] - base) / inv.gw[g]
+                    inv.gx[2, g] = (b - a) / inv.gw[g]
+        # who arrives this tick, from the arrival stream, before anyone decides: while one
+        # decides, the next arrivals' records, positions and resting orders are on their way
+        m = poisson(mk.arng, lam)
+        cap = inv.batch.size
+        done = 0
+        while done < m:
+            if cap == 0:  # no work space: one at a time (the same arrivals, the same order)
+                i = _pick(inv, mk, lam, glast, guided)
+                _prefetch_ahead(ex, inv, i, _TWO_LINES)  # noqa: F821 (bound by make_loop)
+                counts[0] += 1
+                _decide(ex, inv, mk, i, t, call_phase)  # noqa: F821 (bound by make_loop)
+                done += 1
+                continue
+            c = min(m - done, cap)
+            for q in range(c):
+                i = _pick(inv, mk, lam, glast, guided)
+                inv.batch[q] = i
+                _prefetch(inv.par, i, 0)  # its parameters: the first thing it reads
+                _prefetch(inv.oid, i, 0)  # where its resting orders are
+            for q in range(min(c, AHEAD)):
+                _prefetch_ahead(ex, inv, inv.batch[q], _TWO_LINES)  # noqa: F821 (make_loop)
+            for q in range(c):
+                if q + AHEAD < c:
+                    _prefetch_ahead(ex, inv, inv.batch[q + AHEAD], _TWO_LINES)  # noqa: F821
+                _decide(ex, inv, mk, inv.batch[q], t, call_phase)  # noqa: F821
+            counts[0] += c
+            done += c
         if clock_moves:
             _observe(book, mk)
     return DONE, n_ticks
 
 
-def make_loop(decide, source_file: str):
+def make_loop(decide, source_file: str, two_lines: int = 0):
     """The compiled loop (`_run_ticks`) whose arrivals decide through `decide`, a dispatch over
     kinds generated from the registry (agents.kinds): `_run_ticks`' code with `_decide` bound to
     `decide`, filed under `source_file` (the generated module) so that numba caches each
-    dispatch's loop apart."""
+    dispatch's loop apart; `two_lines` has bit k set when kind k reads its record's second
+    line."""
     import types
 
     code = _run_ticks.__code__.replace(co_filename=source_file, co_name="run_ticks",
                                        co_qualname="run_ticks")
-    glob = dict(globals(), _decide=decide)
+    glob = dict(globals(), _decide=decide, _TWO_LINES=np.int64(two_lines))
     fn = types.FunctionType(code, glob, "run_ticks")
     fn.__doc__ = _run_ticks.__doc__
     fn.__module__ = getattr(decide, "py_func", decide).__module__

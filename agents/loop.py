@@ -39,7 +39,8 @@ def new_market_view(prices, intraday_sd, *, vol_of_vol: float, common_factor: fl
         informational, fire_sale, liquidity, arbitrage_limits: channels on or off.
         overreaction: theta, the extra weight on salient news (agents.beliefs); theme: theme
             traders read news as the AI theme's (else as their stock's own).
-        rng: a numpy Generator; two xoshiro256** states are drawn from it (decisions, values).
+        rng: a numpy Generator; two xoshiro256** states are drawn from it (decisions, values);
+            arrivals draw from the decisions' state jumped 2^128 draws ahead.
     """
     cfg = np.zeros(_K.N_CFG)
     cfg[_K.C_FUNDAMENTAL] = 1.0
@@ -68,8 +69,9 @@ def new_market_view(prices, intraday_sd, *, vol_of_vol: float, common_factor: fl
         var=(intraday_sd**2) * 4.0, var_ref=(intraday_sd**2) * 4.0, logp=logp.copy(),
         prev_close=prices * 100.0, jump=np.zeros((0, ns)), isnews=np.zeros(0),
         tjump=np.zeros((0, ns)), sal=np.zeros(0), fired=np.zeros(0), cfg=cfg, flow=np.zeros(ns),
-        rng=seed_state(rng.integers(1, 2**63 - 1, 4)),
+        rng=(st := seed_state(rng.integers(1, 2**63 - 1, 4))),
         vrng=seed_state(rng.integers(1, 2**63 - 1, 4)),
+        arng=_K.jump_state(st),
     )
 
 

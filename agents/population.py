@@ -216,7 +216,7 @@ def build_investors(pop: Population, prices, market_value, rng, n_news: int = 0,
         oid=np.full((n, 2), -1, np.int64), basket=b.basket, hear=np.zeros((n_news, n)),
         hsal=np.zeros((n_news, n)), conv=rec["conv"], order=order, gstart=gstart,
         gw=np.zeros(ns + 1), capital=rec["capital"], w0=rec["w0"], fflow=rec["fflow"],
-        guide=np.zeros(n, np.int64),
+        guide=np.zeros(n, np.int64), batch=np.zeros(4096, np.int64), gx=np.zeros((3, ns + 1)),
         kinds=tuple(sorted(set(_kinds.builtin_codes()) | set(extra))) if extra else (),
     )
     names = [ks.name for ks in specs]

@@ -41,7 +41,7 @@ class Fundamental:
 
     Limits to arbitrage (Shleifer & Vishny 1997; Gromb & Vayanos 2010): each trader's capital is
     finite, so a stock's arbitrage capital is the sum over the traders who trade it and the
-    market's the sum over stocks. What a trader may hold (agents/_kernels.py `_arb_cap`) is
+    market's the sum over stocks. What a trader may hold (agents/kinds/fundamental.py `_arb_cap`) is
     ``max_gross * (capital + P&L + redemption * min(0, P&L)) * min(1, sd_ref / sd_now) / price``:
     losses and the withdrawals that follow them shrink it, so does a rise in volatility (a risk
     budget), and a trader over it must cut its position at market, whatever its view. Nothing
@@ -127,7 +127,7 @@ def _value_order(book, inv, mk, i, s, t, call_phase, mid, b, a, pos, size, cap):
 
 
 @njit(**K.LEAF)
-def _arb_cap(inv, mk, acc, i, s, mid, pos):
+def _arb_cap(inv, mk, cash, i, s, mid, pos):
     """Limits to arbitrage: the largest position (shares, either sign) value trader i may hold.
 
     cap = max_gross * E * min(1, sd_ref / sd_now) / mid, with E = K + P + redemption * min(0, P):
@@ -140,7 +140,7 @@ def _arb_cap(inv, mk, acc, i, s, mid, pos):
     """
     if mk.cfg[K.C_ARB] <= 0:
         return np.inf
-    pnl = float(acc.cash[inv.acct[i]]) + pos * mid - inv.w0[i]
+    pnl = float(cash[inv.acct[i]]) + pos * mid - inv.w0[i]
     eq = inv.capital[i] + pnl + inv.par[i, REDEEM] * min(0.0, pnl)
     if eq <= 0.0:
         return 0.0
@@ -155,7 +155,7 @@ def decide(ex, inv, mk, i, t, call_phase):
     order (`_value_order`)."""
     s, mid, b, a, size = K._situation(ex, inv, mk, i)
     pos = K._position(ex, inv, i, s)
-    cap = _arb_cap(inv, mk, ex[2], i, s, mid, pos)
+    cap = _arb_cap(inv, mk, ex[2].cash, i, s, mid, pos)
     if abs(pos) > cap and not call_phase and (b > 0 if pos > 0 else a > 0):
         # over its capital or risk limit: it must cut the position, whatever its view
         qty = min(size, int(abs(pos) - cap) + 1)
