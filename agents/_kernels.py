@@ -1,5 +1,11 @@
 """The investors' compiled loop: one call runs many one-second ticks of every stock.
 
+This module holds what every kind shares: the random numbers, the investors' and the market's
+arrays (`Investors`, `Mkt`), an investor's view of value, the one order entry `_send`, and the
+loop itself (`_run_ticks`, compiled per set of kinds by `make_loop`). Each kind's decision
+function lives in its own module of `agents/kinds/`; the loop reaches it through the dispatch
+`agents.kinds` generates from the registry (`_decide`), so a kind plugs in by registering.
+
 Within a tick: the fundamental values move; the number of investor arrivals is Poisson with the
 sum of the investors' rates; each arrival picks an investor in proportion to its rate (so the order
 of arrivals within a tick is a fresh random permutation of who arrives), who decides by its kind
@@ -12,14 +18,19 @@ Units: prices in ticks (cents), sizes in shares, time in seconds, log values in 
 from typing import NamedTuple
 
 import numpy as np
+from llvmlite import ir as _ir
 from numba import njit
+from numba.core import cgutils as _cg
+from numba.core import config as _config
+from numba.core import types as _types
+from numba.extending import intrinsic as _intrinsic
 
-from market import SESSION_SECONDS
+from market import SESSION_SECONDS  # noqa: F401  (the kinds read it as K.SESSION_SECONDS)
 from market import compiled as X
 from market.types import TAPE_DTYPE
 
 from .schema import KIND_NAMES as _KIND_NAMES
-from .schema import SCHEMAS, Kind, Motive
+from .schema import N_PAR, Kind, Motive
 
 # The loop's helpers are inlined by LLVM (`forceinline`), so a decision passes no arguments: a
 # call of `_decide` passed some 40 arrays, hundreds of words, by value. numba's own IR inliner
@@ -29,7 +40,7 @@ HOT = dict(ENTRY, no_cpython_wrapper=True, no_cfunc_wrapper=True)
 LEAF = dict(HOT, forceinline=True)
 
 # investor kinds and motives: agents/schema.py (module-level ints here: numba reads them as
-# compile-time constants)
+# compile-time constants; the kinds' own modules in agents/kinds/ use them)
 FUNDAMENTAL, MOMENTUM, NOISE, MAKER, LEVERAGED, PASSIVE, THEME = (
     int(Kind.FUNDAMENTAL), int(Kind.MOMENTUM), int(Kind.NOISE), int(Kind.MARKET_MAKER),
     int(Kind.LEVERAGED), int(Kind.PASSIVE), int(Kind.THEME))
@@ -44,33 +55,7 @@ M_VALUE, M_MOMENTUM, M_NOISE, M_DIP, M_MM, M_FORCED, M_FLOW, M_NEWS = (
 BUY, SELL, LIMIT, MARKET, CANCEL = np.array([1, -1, 0, 1, 2], dtype=np.int64)
 BID_SLOT, ASK_SLOT, NONE, NO_ID = np.array([0, 1, 0, -1], dtype=np.int64)
 
-# columns of Investors.par, by kind and name (agents/schema.py SCHEMAS; units in
-# agents/population.py)
-P_SIZE = 0
-_F, _MO, _NO, _MM, _LV = (SCHEMAS[k] for k in (FUNDAMENTAL, MOMENTUM, NOISE, MAKER, LEVERAGED))
-F_THRESHOLD, F_TAKE, F_LIMIT, F_DOUBT, F_COMMIT, F_GROSS, F_REDEEM = (
-    _F.column(c) for c in ("threshold", "take_prob", "position_limit", "doubt", "commitment",
-                           "max_gross", "redemption"))
-MO_THRESHOLD, MO_SLOW, MO_LIMIT = (
-    _MO.column(c) for c in ("threshold", "slow_weight", "position_limit"))
-NO_MARKET, NO_DISTANCE, NO_DIP, NO_DIP_BUY = (
-    _NO.column(c) for c in ("market_prob", "limit_distance", "dip_threshold", "dip_propensity"))
-MM_HALF, MM_WIDEN, MM_LIMIT, MM_WITHDRAW = (
-    _MM.column(c) for c in ("half_spread_bp", "widen", "inventory_limit", "withdraw_ratio"))
-LV_LIMIT, LV_SELL, LV_REDEEM = (_LV.column(c) for c in ("leverage_limit", "sell_fraction",
-                                                           "redemption"))
-# ABIDES's RMSC04 kinds (agents/population.py AbidesNoise ... AbidesMaker)
-A_NOISE, A_VALUE, A_MOMENTUM, A_MAKER = (
-    int(Kind.ABIDES_NOISE), int(Kind.ABIDES_VALUE), int(Kind.ABIDES_MOMENTUM),
-    int(Kind.ABIDES_MAKER))
-_AN, _AV, _AMO, _AMM = (SCHEMAS[k] for k in (A_NOISE, A_VALUE, A_MOMENTUM, A_MAKER))
-AN_WAKE, AN_DONE = (_AN.column(c) for c in ("wake_s", "done_day"))
-AV_OBS, AV_KAPPA, AV_RBAR, AV_AGGR, AV_DEPTH = (
-    _AV.column(c) for c in ("obs_sd", "kappa", "r_bar", "aggressive_prob", "depth_spread"))
-AMO_FAST_N, AMO_SLOW_N, AMO_FAST, AMO_SLOW, AMO_SEEN = (
-    _AMO.column(c) for c in ("fast_n", "slow_n", "ma_fast", "ma_slow", "seen"))
-AMM_POV, AMM_SPACING, AMM_ALPHA, AMM_SKEW, AMM_SPREAD = (
-    _AMM.column(c) for c in ("pov", "level_spacing", "spread_alpha", "price_skew", "spread"))
+P_SIZE = 0  # column of the order size in every kind's row (agents/schema.py)
 # the tape's columns (market.TAPE_DTYPE) a maker reads for the volume traded
 TP_QTY, TP_TIME, TP_STOCK, TP_TSIDE = (TAPE_DTYPE.names.index(c)
                                        for c in ("qty", "time", "stock", "taker_side"))
@@ -84,7 +69,45 @@ N_CFG = 15
 DONE, NEED_ROOM = 0, 1
 
 
+#: one investor's own state, together, as a decision reads it: its parameters in the record's
+#: first cache line, a value trader's estimate and capital in the second (the record is 128
+#: bytes, 64-byte aligned by `investor_records`). `Investors`' fields par, bias, conv, capital,
+#: w0, anchor, fflow are views into these columns (strided: investor i's fields are neighbours).
+#: Who it is (kind, account, stock) and its order ids stay in small arrays of their own, which
+#: stay in the core's cache, so the loop knows where its record, position and resting order
+#: are before any of them arrives, and asks for all at once (`_prefetch_decision`).
+INVESTOR_DTYPE = np.dtype({
+    "names": ["par", "bias", "conv", "capital", "w0", "anchor", "fflow"],
+    "formats": [(np.float64, (N_PAR,)), np.float64, np.float64, np.float64, np.float64,
+                np.float64, np.float64],
+    "offsets": [0, 64, 72, 80, 88, 96, 104],
+    "itemsize": 128,
+})
+
+
+def investor_records(n: int) -> np.ndarray:
+    """n zeroed investor records (INVESTOR_DTYPE), the first 64-byte aligned (a cache line)."""
+    size = INVESTOR_DTYPE.itemsize
+    raw = np.zeros(n * size + 64, np.uint8)
+    off = (-raw.ctypes.data) % 64
+    return raw[off:off + n * size].view(INVESTOR_DTYPE)
+
+
+#: an empty guide: `Investors` built without one search by bisection
+NO_GUIDE = np.zeros(0, np.int64)
+#: no per-group work space: `_pick` computes each group's numbers at each arrival
+NO_GROUPS = np.zeros((3, 0))
+
+
 class Investors(NamedTuple):
+    """The investors' arrays, indexed by investor (= exchange account).
+
+    par, bias, conv, capital, w0, anchor and fflow are views into one record per investor
+    (`INVESTOR_DTYPE`, `investor_records`): write through them in place, never rebind them.
+    `kinds` are the codes the compiled dispatch covers (agents.kinds: the built-in kinds and
+    any other kind this population has).
+    """
+
     kind: np.ndarray  # int64[N]
     acct: np.ndarray  # int64[N] exchange account
     home: np.ndarray  # int64[N] the stock it trades, -1 for basket traders
@@ -93,7 +116,7 @@ class Investors(NamedTuple):
     par: np.ndarray  # float64[N, N_PAR] kind parameters, columns by agents/schema.py
     bias: np.ndarray  # float64[N] log bias of a fundamental trader's value estimate
     anchor: np.ndarray  # float64[N] public value (log ticks) a market maker last quoted on, NaN
-    # before its first quote (see `_market_maker`)
+    # before its first quote (see agents/kinds/market_maker.py)
     oid: np.ndarray  # int64[N, 2] live order ids (bid, ask), -1 none
     basket: np.ndarray  # float64[N, S] target weights of basket traders (leveraged, passive)
     hear: np.ndarray  # float64[K, N] time (s) at which the investor learns news k (or adopts
@@ -109,6 +132,13 @@ class Investors(NamedTuple):
     # the start, plus capital returned since (scenarios/day.py, at each open)
     w0: np.ndarray  # float64[N] cents: cash plus holdings at the starting prices (P&L's zero)
     fflow: np.ndarray  # float64[N] a passive fund's own flow, baskets per arrival (+ buy)
+    guide: np.ndarray = NO_GUIDE  # int64[N] work space: each group's guide table (`_guide`);
+    # empty: the loop finds who arrives by binary search instead
+    batch: np.ndarray = NO_GUIDE  # int64[B] work space: who arrives this tick, in order (the
+    # loop asks for the next arrivals' data while one decides); empty: one at a time
+    gx: np.ndarray = NO_GROUPS  # float64[3, S + 1] work space: each group's base, scale and
+    # buckets per unit of weight this tick (`_pick`); empty: computed at each arrival
+    kinds: tuple = ()  # codes of the kinds the compiled dispatch covers; () the built-ins
 
 
 class Mkt(NamedTuple):
@@ -133,6 +163,53 @@ class Mkt(NamedTuple):
     rng: np.ndarray  # uint64[4] xoshiro256** state of decisions and arrivals
     vrng: np.ndarray  # uint64[4] xoshiro256** state of value news: a stream of its own, so that
     # runs that differ only in behaviour (counterfactual channels) share their value paths
+    arng: np.ndarray  # uint64[4] xoshiro256** state of arrivals (how many, who): `rng` jumped
+    # 2^128 draws ahead (`jump_state`), so who arrives in a tick is known before anyone decides
+
+
+@_intrinsic
+def _prefetch(typingctx, arr, row, col):
+    """Ask the cache for arr[row, col] (a hint: it changes no result, only when data arrives)."""
+    sig = _types.void(arr, row, col)
+
+    def codegen(context, builder, signature, args):
+        aryty = signature.args[0]
+        ary = context.make_array(aryty)(context, builder, args[0])
+        ptr = _cg.get_item_pointer(context, builder, aryty, ary, [args[1], args[2]],
+                                   wraparound=False)
+        i8p = _ir.IntType(8).as_pointer()
+        i32 = _ir.IntType(32)
+        fn = _cg.get_or_insert_function(builder.module, _ir.FunctionType(
+            _ir.VoidType(), [i8p, i32, i32, i32]), "llvm.prefetch.p0")
+        # read, keep in every cache level, data
+        builder.call(fn, [builder.bitcast(ptr, i8p), _ir.Constant(i32, 0), _ir.Constant(i32, 3),
+                          _ir.Constant(i32, 1)])
+        return context.get_dummy_value()
+
+    return sig, codegen
+
+
+if _config.DISABLE_JIT:  # plain Python: nothing to ask for
+    def _prefetch(arr, row, col):  # noqa: F811
+        return None
+
+
+@njit(**LEAF)
+def _prefetch_decision(ex, inv, i, lines):
+    """Ask at once for what investor i's decision reads from far memory: the first `lines`
+    lines of its record, its position in its stock, its resting orders' rows in the pool. Each
+    would otherwise be a cache miss waiting for the one before it (about a third of the loop's
+    time, measured with perf)."""
+    _prefetch(inv.par, i, 0)
+    if lines > 1:  # the record's second line (bias, conv, capital, ...): just past par's row
+        _prefetch(inv.par, i, N_PAR)
+    s = inv.home[i]
+    if s >= 0:
+        _prefetch(ex[2].shares, inv.acct[i], s)
+    for slot in range(2):
+        old = inv.oid[i, slot]
+        if old >= 0:
+            _prefetch(ex[1].o, old & X.SLOT_MASK, 0)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -188,6 +265,30 @@ def poisson(s, lam):
         k += 1
         p *= uniform(s)
     return k
+
+
+#: xoshiro256**'s jump polynomial: 2^128 draws ahead (Blackman & Vigna's reference code)
+_JUMP = (0x180EC6D33CFD0ABA, 0xD5A61266F0C9392C, 0xA9582618E03FC9AA, 0x39ABDC4529B1661C)
+
+
+def jump_state(state) -> np.ndarray:
+    """The xoshiro256** state 2^128 draws after `state` (four 64-bit words): a stream that
+    does not overlap `state`'s own in any run's length."""
+    mask = (1 << 64) - 1
+    s = [int(w) for w in state]
+    out = [0, 0, 0, 0]
+    for word in _JUMP:
+        for b in range(64):
+            if word >> b & 1:
+                out = [o ^ x for o, x in zip(out, s, strict=True)]
+            t = (s[1] << 17) & mask
+            s[2] ^= s[0]
+            s[3] ^= s[1]
+            s[1] ^= s[2]
+            s[0] ^= s[3]
+            s[2] ^= t
+            s[3] = ((s[3] << 45) | (s[3] >> 19)) & mask
+    return np.array(out, dtype=np.uint64)
 
 
 def seed_state(seed_words) -> np.ndarray:
@@ -277,127 +378,30 @@ def _send(ex, inv, i, s, side, kind, price, qty, motive, t, slot):
 
 @njit(**LEAF)
 def _clip_price(book, s, p):
+    """Price p (ticks) within stock s's book window, its edge levels left out."""
     lo = book.bs[s, 0] + 1
     hi = book.bs[s, 0] + book.bs[s, 2] - 2
     return min(max(p, lo), hi)
 
 
-# One function per kind. A single-stock kind's function gets the investor's situation (mid, best
-# bid and ask, position, a drawn order size) and returns at most one order as (send, side, kind,
-# price, qty, motive, slot); `_decide` sends it from its one `_send` call site (`_send` and the
-# exchange entry it calls are inlined, once per call site). A market maker sends its bid itself
-# and returns its ask; basket traders send one market order per stock (`_basket`).
+@njit(**LEAF)
+def _situation(ex, inv, mk, i):
+    """A single-stock trader's situation as it arrives: (its stock, mid, best bid, best ask, an
+    order size drawn at 0.5-1.5 times its size column, at least 1 share).
+
+    Its position is read apart (`_position`), by the kinds that use it: the accounts' shares
+    are the largest array a decision touches, and most decisions (noise traders') need none.
+    """
+    s = inv.home[i]
+    mid, b, a = _mid(ex[0], s, mk)
+    size = max(1, int(inv.par[i, P_SIZE] * (0.5 + uniform(mk.rng))))
+    return s, mid, b, a, size
 
 
 @njit(**LEAF)
-def _fundamental(book, inv, mk, i, s, t, call_phase, mid, b, a, pos, size, cap):
-    """Value trader: trades toward its estimate of value when mispricing passes a threshold.
-
-    Columns: threshold (fraction), take_prob (probability of taking liquidity), position_limit,
-    doubt (a trader who has not heard the latest news and sees the price further than this
-    fraction from its estimate suspects news it has missed and stays out), commitment (the limit
-    grows by position_limit for each commitment of mispricing: bigger mispricings draw more
-    capital). `cap` (shares) bounds the limit: what its capital and risk limits allow
-    (`_arb_cap`).
-    """
-    par = inv.par
-    rs = mk.rng
-    v = np.exp(_view(inv, mk, i, s, t))
-    thr = par[i, F_THRESHOLD]
-    lim = min(cap, par[i, F_LIMIT] * (1.0 + abs(v / mid - 1.0) / par[i, F_COMMIT]))
-    if not _heard_latest(inv, mk, i, t) and abs(v - mid) > par[i, F_DOUBT] * mid:
-        # withdraw its order: a cancel and nothing new (qty 0)
-        return True, BUY, LIMIT, NONE, NONE, M_VALUE, BID_SLOT
-    heard_news = False
-    for q in range(mk.jump.shape[0]):
-        if inv.hear[q, i] <= t and t - inv.hear[q, i] < 3600.0:
-            heard_news = True
-    motive = M_NEWS if heard_news else M_VALUE
-    if v > mid * (1.0 + thr) and pos < lim:
-        qty = int(size * min(4.0, (v / mid - 1.0) / thr))
-        take = uniform(rs) < par[i, F_TAKE] and a > 0 and not call_phase
-        # in a call auction a limit at one's own reservation price is the natural order
-        # (all fill at the one auction price); in continuous trading, post inside
-        p = a if take else int(v * (1.0 - 0.5 * thr)) if call_phase else int(
-            min(v * (1.0 - 0.5 * thr), mid - 0.5))
-        return True, BUY, LIMIT, _clip_price(book, s, p), qty, motive, BID_SLOT
-    if v < mid * (1.0 - thr) and pos > -lim:
-        qty = int(size * min(4.0, (1.0 - v / mid) / thr))
-        take = uniform(rs) < par[i, F_TAKE] and b > 0 and not call_phase
-        p = b if take else int(v * (1.0 + 0.5 * thr) + 0.999) if call_phase else int(
-            max(v * (1.0 + 0.5 * thr), mid + 1.5))
-        return True, SELL, LIMIT, _clip_price(book, s, p), qty, motive, BID_SLOT
-    return False, BUY, LIMIT, NONE, NONE, motive, BID_SLOT
-
-
-@njit(**LEAF)
-def _arb_cap(inv, mk, acc, i, s, mid, pos):
-    """Limits to arbitrage: the largest position (shares, either sign) value trader i may hold.
-
-    cap = max_gross * E * min(1, sd_ref / sd_now) / mid, with E = K + P + redemption * min(0, P):
-    K its own capital (cents), P its P&L since the start (cash and its one stock at mid, less
-    its starting wealth), so losses shrink what it may hold and its investors withdraw a part
-    of each loss on top (Shleifer & Vishny 1997); the volatility ratio is the risk limit that
-    shrinks positions as volatility rises (a value-at-risk budget; Gromb & Vayanos 2010,
-    Brunnermeier & Pedersen 2009). Unbounded with the arbitrage-limits channel off. A value
-    trader holds only its home stock, so its wealth is its cash and that stock.
-    """
-    if mk.cfg[C_ARB] <= 0:
-        return np.inf
-    pnl = float(acc.cash[inv.acct[i]]) + pos * mid - inv.w0[i]
-    eq = inv.capital[i] + pnl + inv.par[i, F_REDEEM] * min(0.0, pnl)
-    if eq <= 0.0:
-        return 0.0
-    risk = min(1.0, np.sqrt(mk.var_ref[s] / max(mk.var[s], 1e-300)))
-    return inv.par[i, F_GROSS] * eq * risk / mid
-
-
-@njit(**LEAF)
-def _momentum(book, inv, mk, i, s, t, call_phase, mid, b, a, pos, size):
-    """Trend follower: a market order with the sign of its trend signal past a threshold.
-
-    Columns: threshold (on the trend signal, in sds of the fast average), slow_weight (weight on
-    the slow average: the horizon mix), position_limit. Sends nothing in a call phase.
-    """
-    par = inv.par
-    if call_phase:
-        return False, BUY, MARKET, NONE, NONE, M_MOMENTUM, BID_SLOT
-    sig = mk.ema_fast[s] * (1.0 - par[i, MO_SLOW]) + mk.ema_slow[s] * par[i, MO_SLOW]
-    # in sds of the fast average's own noise: sd(EMA) = sd(r) * sqrt(alpha / 2)
-    thr = par[i, MO_THRESHOLD] * np.sqrt(mk.var_ref[s] * mk.cfg[C_FAST] * 0.5)
-    qty = size
-    if sig > thr and pos < par[i, MO_LIMIT] and a > 0:
-        return True, BUY, MARKET, NONE, qty, M_MOMENTUM, BID_SLOT
-    if sig < -thr and pos > -par[i, MO_LIMIT] and b > 0:
-        return True, SELL, MARKET, NONE, qty, M_MOMENTUM, BID_SLOT
-    return False, BUY, MARKET, NONE, qty, M_MOMENTUM, BID_SLOT
-
-
-@njit(**LEAF)
-def _noise(book, inv, mk, i, s, t, call_phase, mid, b, a, pos, size):
-    """Noise trader: a random side, at market or a random limit; buys more in a dip.
-
-    Columns: market_prob (probability of a market order), limit_distance (mean distance of
-    limits, units of 10 bp of mid), dip_threshold (fractional fall from the previous close),
-    dip_propensity (extra buy probability in a dip).
-    """
-    par = inv.par
-    rs = mk.rng
-    fall = 1.0 - mid / mk.prev_close[s]
-    pbuy = 0.5
-    motive = M_NOISE
-    if fall > par[i, NO_DIP]:
-        pbuy = 0.5 + par[i, NO_DIP_BUY] * 0.5
-        motive = M_DIP
-    side = BUY if uniform(rs) < pbuy else SELL
-    if motive == M_DIP and side == SELL:
-        motive = M_NOISE
-    if uniform(rs) < par[i, NO_MARKET] and not call_phase and (a > 0 if side == BUY else b > 0):
-        return True, side, MARKET, NONE, size, motive, BID_SLOT
-    unit = max(1.0, mid * 0.001)
-    d = -np.log(1.0 - uniform(rs)) * par[i, NO_DISTANCE] * unit
-    p = int(mid - d) if side == BUY else int(mid + d + 0.999)
-    return True, side, LIMIT, _clip_price(book, s, p), size, motive, BID_SLOT
+def _position(ex, inv, i, s):
+    """Investor i's shares of stock s (its exchange account's)."""
+    return ex[2].shares[inv.acct[i], s]
 
 
 @njit(**LEAF)
@@ -409,335 +413,6 @@ def _public_value(mk, s):
         if mk.isnews[k] > 0:
             v -= mk.jump[k, s]
     return v
-
-
-@njit(**LEAF)
-def _market_maker(ex, inv, mk, i, s, t, call_phase, mid, b, a, pos, size):
-    """Market maker: two-sided quotes around a centre that follows public information, skewed by
-    inventory, wider with volatility, withdrawn past a volatility ratio. Sends its bid; returns
-    its ask.
-
-    Centre: the mid moved by the change in public value (`_public_value`) since the maker's last
-    quote, c = mid * exp(pv - anchor). Quotes are conditional expectations of value given public
-    information (Glosten & Milgrom 1985), and the fast liquidity providers of large caps move
-    them on market-wide and stock news before any order arrives (Brogaard, Hendershott & Riordan
-    2014, RFS 27:2267); quoting around the mid alone let prices trail value for minutes (1-minute
-    returns autocorrelated +0.3 at lag 1). Scenario news (the jumps that investors hear through
-    the information network) is not in the centre: a maker learns it from the order flow, as the
-    mid moves. In a call phase (which the pre-open is) and at its first quote, the centre is the
-    mid.
-    Spread: max(1, round(2 * half)) ticks, half = half_spread_bp of mid: large caps quote at
-    one tick when the wanted spread is under a tick.
-
-    Columns: half_spread_bp (of mid), widen (per unit of excess volatility ratio),
-    inventory_limit (shares), withdraw_ratio (volatility ratio at which it withdraws).
-    """
-    book = ex[0]
-    par = inv.par
-    ratio = np.sqrt(mk.var[s] / mk.var_ref[s])
-    half = mid * par[i, MM_HALF] * 1e-4 * (1.0 + par[i, MM_WIDEN] * max(0.0, ratio - 1.0))
-    width = max(1, int(2.0 * half + 0.5))
-    pv = _public_value(mk, s)
-    c = mid
-    if not call_phase and np.isfinite(inv.anchor[i]):
-        c = mid * np.exp(pv - inv.anchor[i])
-    inv.anchor[i] = pv
-    lim = par[i, MM_LIMIT]
-    skew = -pos / lim * 0.5 * width
-    withdraw = mk.cfg[C_LIQUIDITY] > 0 and ratio > par[i, MM_WITHDRAW]
-    bid = int(np.floor(c + skew - 0.5 * width + 0.5))
-    ask = bid + width
-    qb = size if (pos < lim and not withdraw) else 0
-    _send(ex, inv, i, s, BUY, LIMIT, _clip_price(book, s, bid), qb, M_MM, t, BID_SLOT)
-    qa = size if (pos > -lim and not withdraw) else 0
-    return True, SELL, LIMIT, _clip_price(book, s, ask), qa, M_MM, ASK_SLOT
-
-
-# ABIDES's RMSC04 agents (agents/population.py AbidesNoise ... AbidesMaker): read from ABIDES's
-# public RMSC04 configuration and agents, written anew. Prices in ticks, as ABIDES's cents.
-
-
-@njit(**LEAF)
-def _abides_size(rs, scale):
-    """An order size (shares) from RMSC04's order-size model, times `scale`; may be 0.
-
-    The model is a mixture: weight 0.2 on a log-normal (mu 2.9, sigma 1.2), the rest on normals
-    of sd 0.15 at 100, 200, ..., 1000 shares with weights 0.7, 0.06, 0.004, 0.0329, 0.001,
-    0.0006, 0.0004, 0.0005, 0.0003, 0.0003, rounded to whole shares. A sd of 0.15 rounds to the
-    centre but for 1 draw in 1,100, so the round lots are drawn exactly.
-    """
-    u = uniform(rs)
-    if u < 0.2:
-        x = np.exp(2.9 + 1.2 * normal(rs))
-    else:
-        u -= 0.2
-        lot = 1
-        for w in (0.7, 0.06, 0.004, 0.0329, 0.001, 0.0006, 0.0004, 0.0005, 0.0003):
-            if u < w:
-                break
-            u -= w
-            lot += 1
-        x = 100.0 * lot
-    return int(np.floor(x * scale + 0.5))
-
-
-@njit(**LEAF)
-def _abides_noise(book, inv, mk, i, s, t, call_phase, mid, b, a, pos, size):
-    """RMSC04 noise agent: once a day, at its first look after its wake-up time, one limit at
-    the opposite best (buy at the ask, sell at the bid), side 50/50; nothing if that side is
-    empty. Columns: size (scale of the order-size model), wake_s (seconds into the session),
-    done_day (the last day it traded; its state).
-    """
-    par = inv.par
-    day = t // SESSION_SECONDS
-    if call_phase or t - day * SESSION_SECONDS < par[i, AN_WAKE] or par[i, AN_DONE] >= day:
-        return False, BUY, LIMIT, NONE, NONE, M_NOISE, BID_SLOT
-    par[i, AN_DONE] = day
-    rs = mk.rng
-    buy = uniform(rs) < 0.5
-    q = _abides_size(rs, par[i, P_SIZE])
-    if buy and a > 0:
-        return True, BUY, LIMIT, a, q, M_NOISE, BID_SLOT
-    if not buy and b > 0:
-        return True, SELL, LIMIT, b, q, M_NOISE, BID_SLOT
-    return False, BUY, LIMIT, NONE, NONE, M_NOISE, BID_SLOT
-
-
-@njit(**LEAF)
-def _abides_value(book, inv, mk, i, s, t, call_phase, mid, b, a, pos, size):
-    """RMSC04 value agent: replaces its order by one limit toward its estimate of the value at
-    the close.
-
-    It observes the fundamental (the loop's value path) with noise of sd obs_sd ticks; its
-    filter (prior variance 0, shock variance 1e5 per ns in ABIDES) weights the newest
-    observation 1 - 1e-14, so the estimate is the observation, shrunk toward r_bar by
-    exp(-kappa * seconds to the close). At or above the mid (ABIDES's integer mid) it buys at
-    the ask less an offset, else sells at the bid plus it; the offset is 0 with probability
-    aggressive_prob, else uniform on whole ticks in [0, depth_spread * spread). With a side of
-    the book empty, a random side at the estimate.
-    """
-    par = inv.par
-    rs = mk.rng
-    if call_phase:
-        return False, BUY, LIMIT, NONE, NONE, M_VALUE, BID_SLOT
-    obs = np.exp(mk.logv[s]) + par[i, AV_OBS] * normal(rs)
-    close = (t // SESSION_SECONDS + 1) * SESSION_SECONDS
-    rbar = par[i, AV_RBAR]
-    est = int(np.floor(rbar + (obs - rbar) * np.exp(-par[i, AV_KAPPA] * (close - t)) + 0.5))
-    if b > 0 and a > 0:
-        imid = (a + b) // 2
-        spread = a - b
-        off = 0
-        if not uniform(rs) < par[i, AV_AGGR]:
-            off = int(uniform(rs) * int(par[i, AV_DEPTH] * spread))
-        q = _abides_size(rs, par[i, P_SIZE])
-        if est < imid:
-            return True, SELL, LIMIT, _clip_price(book, s, b + off), q, M_VALUE, BID_SLOT
-        return True, BUY, LIMIT, _clip_price(book, s, a - off), q, M_VALUE, BID_SLOT
-    side = BUY if uniform(rs) < 0.5 else SELL
-    q = _abides_size(rs, par[i, P_SIZE])
-    return True, side, LIMIT, _clip_price(book, s, est), q, M_VALUE, BID_SLOT
-
-
-@njit(**LEAF)
-def _abides_momentum(book, inv, mk, i, s, t, call_phase, mid, b, a, pos, size):
-    """RMSC04 momentum agent: records the mid (both sides quoted) in a fast and a slow average
-    of its own observations; once it has seen more than slow_n, buys at the ask when the fast
-    average is at or above the slow one, else sells at the bid.
-
-    Columns: size (scale of the order-size model), fast_n and slow_n (observations averaged:
-    exponential weights 2 / (n + 1), the simple averages' centre of mass), and its state
-    ma_fast, ma_slow (ticks) and seen (mids observed). It never cancels: what an order leaves
-    unfilled rests until the close.
-    """
-    par = inv.par
-    if call_phase or not (b > 0 and a > 0):
-        return False, BUY, LIMIT, NONE, NONE, M_MOMENTUM, BID_SLOT
-    m = 0.5 * (a + b)
-    n = par[i, AMO_SEEN] + 1.0
-    par[i, AMO_SEEN] = n
-    if n == 1.0:
-        par[i, AMO_FAST] = m
-        par[i, AMO_SLOW] = m
-    else:
-        par[i, AMO_FAST] += 2.0 / (par[i, AMO_FAST_N] + 1.0) * (m - par[i, AMO_FAST])
-        par[i, AMO_SLOW] += 2.0 / (par[i, AMO_SLOW_N] + 1.0) * (m - par[i, AMO_SLOW])
-    if n <= par[i, AMO_SLOW_N]:
-        return False, BUY, LIMIT, NONE, NONE, M_MOMENTUM, BID_SLOT
-    q = _abides_size(mk.rng, par[i, P_SIZE])
-    inv.oid[i, BID_SLOT] = NO_ID  # the last order's rest stays in the book: ABIDES keeps it
-    if par[i, AMO_FAST] >= par[i, AMO_SLOW]:
-        return True, BUY, LIMIT, a, q, M_MOMENTUM, BID_SLOT
-    return True, SELL, LIMIT, b, q, M_MOMENTUM, BID_SLOT
-
-
-@njit(**LEAF)
-def _abides_maker(ex, inv, mk, i, s, t, call_phase, mid, b, a, pos, size):
-    """RMSC04 adaptive POV market maker (row i leads; rows i+1.. of size 0 are its levels):
-    cancels its whole ladder, then posts one bid and one ask per row.
-
-    Size: pov x the shares traded in stock s over the last 60 s (the tape holds this minute's
-    fills: their volume is scaled to 60 s), at least the leader's size. Spread: an average of
-    the quoted spread, weight spread_alpha on the newest (state in column `spread`, ticks).
-    The inner bid is the skewed mid less floor(spread / 2), the inner ask it plus
-    ceil(spread / 2); levels are round(level_spacing * spread) ticks apart, at least 1. The mid
-    is skewed by price_skew ticks times the trade imbalance (2 buy volume / volume - 1, by the
-    side of the incoming order). Nothing is sent in a call phase.
-    """
-    if call_phase:
-        return
-    book, tape = ex[0], ex[3]
-    par = inv.par
-    n = inv.kind.size
-    legs = 1
-    while i + legs < n and inv.kind[i + legs] == A_MAKER and par[i + legs, P_SIZE] == 0.0:
-        legs += 1
-    if b > 0 and a > 0:
-        w = par[i, AMM_ALPHA]
-        par[i, AMM_SPREAD] = w * (a - b) + (1.0 - w) * par[i, AMM_SPREAD]
-        imid = (a + b) // 2
-    else:  # ABIDES keeps its last mid; the loop's last mid is that
-        imid = int(mid)
-    t0 = t - t % 60  # the start of this minute
-    buy_v = 0
-    sell_v = 0
-    rows = tape.rows
-    for r in range(tape.n[0] - 1, -1, -1):
-        if rows[r, TP_TIME] < t0:
-            break
-        if rows[r, TP_STOCK] == s:
-            if rows[r, TP_TSIDE] == BUY:
-                buy_v += rows[r, TP_QTY]
-            else:
-                sell_v += rows[r, TP_QTY]
-    vol = (buy_v + sell_v) * 60.0 / (t - t0 + 1)
-    q = max(int(par[i, P_SIZE]), int(np.rint(par[i, AMM_POV] * vol)))
-    if buy_v + sell_v > 0:
-        imid = int(imid + (2.0 * buy_v / (buy_v + sell_v) - 1.0) * par[i, AMM_SKEW])
-    win = par[i, AMM_SPREAD]
-    step = max(1, int(np.rint(par[i, AMM_SPACING] * win)))
-    top_bid = imid - int(np.floor(0.5 * win))
-    low_ask = imid + int(np.ceil(0.5 * win))
-    # The whole ladder is cancelled before the new one goes out (as ABIDES does: a new level
-    # could otherwise trade with an old one). One call site of the exchange: the matcher is
-    # inlined there, and each copy costs compile time (a `_send` holds two).
-    pool, acc, rules = ex[1], ex[2], ex[4]
-    bs, lv, o, free, meta = book.bs, book.lv, pool.o, pool.free, pool.meta
-    trows, tn, cash, shares, cfg, rs = tape.rows, tape.n, acc.cash, acc.shares, rules.cfg, rules.rs
-    for k in range(4 * legs):
-        j = i + (k >> 1) % legs
-        slot = BID_SLOT if k & 1 == 0 else ASK_SLOT
-        if k < 2 * legs:  # cancel the level's old order
-            old = inv.oid[j, slot]
-            if old < 0:
-                continue
-            inv.oid[j, slot] = NO_ID
-            side, kind, p, qk = BUY, CANCEL, NONE, NONE
-        else:
-            lvl = j - i
-            side, kind, qk = (BUY if slot == BID_SLOT else SELL), LIMIT, np.int64(q)
-            p = _clip_price(book, s, top_bid - lvl * step if slot == BID_SLOT
-                            else low_ask + lvl * step)
-            old = NO_ID
-        st, oid = X.order_arrays(bs, lv, o, free, meta, trows, tn, cash, shares, cfg, rs, s,
-                                 side, kind, p, qk, M_MM, inv.acct[j], t, old)
-        if kind == LIMIT and st == X.OK:
-            inv.oid[j, slot] = oid
-
-
-@njit(**LEAF)
-def _decide(ex, inv, mk, i, t, call_phase):
-    """Investor i decides at time t by its kind; at most one order leaves by the `_send` below."""
-    k = inv.kind[i]
-    if k == LEVERAGED or k == PASSIVE:
-        _basket(ex, inv, mk, i, t, call_phase)
-        return
-    book = ex[0]
-    acc = ex[2]
-    s = inv.home[i]
-    mid, b, a = _mid(book, s, mk)
-    pos = acc.shares[inv.acct[i], s]
-    size = max(1, int(inv.par[i, P_SIZE] * (0.5 + uniform(mk.rng))))
-    if k == FUNDAMENTAL or k == THEME:  # a theme trader is a value trader with a theme view
-        cap = _arb_cap(inv, mk, acc, i, s, mid, pos)
-        if abs(pos) > cap and not call_phase and (b > 0 if pos > 0 else a > 0):
-            # over its capital or risk limit: it must cut the position, whatever its view
-            go, side, kind, price, motive, slot = True, SELL if pos > 0 else BUY, MARKET, NONE, \
-                M_FORCED, BID_SLOT
-            qty = min(size, int(abs(pos) - cap) + 1)
-        else:
-            go, side, kind, price, qty, motive, slot = _fundamental(
-                book, inv, mk, i, s, t, call_phase, mid, b, a, pos, size, cap)
-    elif k == MOMENTUM:
-        go, side, kind, price, qty, motive, slot = _momentum(
-            book, inv, mk, i, s, t, call_phase, mid, b, a, pos, size)
-    elif k == NOISE:
-        go, side, kind, price, qty, motive, slot = _noise(
-            book, inv, mk, i, s, t, call_phase, mid, b, a, pos, size)
-    elif k == MAKER:
-        go, side, kind, price, qty, motive, slot = _market_maker(
-            ex, inv, mk, i, s, t, call_phase, mid, b, a, pos, size)
-    elif k == A_NOISE:
-        go, side, kind, price, qty, motive, slot = _abides_noise(
-            book, inv, mk, i, s, t, call_phase, mid, b, a, pos, size)
-    elif k == A_VALUE:
-        go, side, kind, price, qty, motive, slot = _abides_value(
-            book, inv, mk, i, s, t, call_phase, mid, b, a, pos, size)
-    elif k == A_MOMENTUM:
-        go, side, kind, price, qty, motive, slot = _abides_momentum(
-            book, inv, mk, i, s, t, call_phase, mid, b, a, pos, size)
-    elif k == A_MAKER:
-        _abides_maker(ex, inv, mk, i, s, t, call_phase, mid, b, a, pos, size)
-        return
-    else:
-        return
-    if go:
-        _send(ex, inv, i, s, side, kind, price, qty, motive, t, slot)
-
-
-@njit(**LEAF)
-def _basket(ex, inv, mk, i, t, call_phase):
-    """Leveraged funds (forced pro-rata sales past their leverage limit) and passive flows."""
-    if call_phase:
-        return
-    book = ex[0]
-    acc = ex[2]
-    me = inv.acct[i]
-    ns = mk.logv.size
-    lev = inv.kind[i] == LEVERAGED
-    if lev:
-        # leverage_limit (exposure / equity), sell_fraction: of every holding, sold when over.
-        # Redemptions: its investors withdraw `redemption` of each dollar lost, so the equity
-        # the limit applies to is E - redemption * max(0, E0 - E) (E0: inv.capital, cents)
-        equity = float(acc.cash[me])
-        expo = 0.0
-        for s in range(ns):
-            px = np.exp(mk.logp[s])
-            equity += acc.shares[me, s] * px
-            expo += abs(acc.shares[me, s]) * px
-        equity -= inv.par[i, LV_REDEEM] * max(0.0, inv.capital[i] - equity)
-        over = equity <= 0.0 or expo > inv.par[i, LV_LIMIT] * equity
-        if not (over and mk.cfg[C_FIRE_SALE] > 0):
-            return
-    for s in range(ns):
-        if lev:
-            q = int(acc.shares[me, s] * inv.par[i, LV_SELL])
-            side = SELL
-            motive = M_FORCED
-        else:
-            # passive / sector ETF: f baskets of `size` cents per arrival, each stock by its
-            # value weight w (w * size cents of it: shares at its mid); the sign of the flow
-            # follows mk.flow (scenario shocks), the fund's own flow inv.fflow (investors
-            # chasing its returns) plus noise (baseline creations and redemptions)
-            w = inv.basket[i, s]
-            if w <= 0.0:
-                continue
-            f = mk.flow[s] + inv.fflow[i] + (uniform(mk.rng) - 0.5) * mk.cfg[C_FLOW]
-            q = int(abs(f) * w * inv.par[i, P_SIZE] / np.exp(mk.logp[s]) + 0.5)
-            side = BUY if f > 0 else SELL
-            motive = M_FLOW
-        if q > 0 and (X.best_ask(book, s) > 0 if side == BUY else X.best_bid(book, s) > 0):
-            _send(ex, inv, i, s, side, MARKET, NONE, q, motive, t, BID_SLOT)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -791,9 +466,93 @@ def _observe(book, mk):
         mk.var[s] += av * (r * r - mk.var[s])
 
 
-@njit(**ENTRY)
-def run_ticks(book, pool, acc, tape, rules, tob, inv, mk, t0, n_ticks, call_phase, clock_moves,
-              counts):
+@njit(**HOT)
+def _guide(inv):
+    """Guide tables (Chen & Asau 1974) of the groups' cumulative rates, for finding who arrives.
+
+    A group of n investors at positions lo..hi of `order` gets n buckets of equal width
+    w = (its rate) / n; guide[lo + j] is the first position p in lo..hi with cum[p] > base + j w
+    (hi if none; base: the cumulative rate before the group). Every position before it has
+    cum <= that edge, so for a target at or above the edge the first position whose cum exceeds
+    the target is at or after it: `_arrival` scans on from there, a step or two instead of a
+    bisection's dozen unpredictable branches, and finds the same investor.
+    """
+    for g in range(inv.gstart.size - 1):
+        lo = inv.gstart[g]
+        hi = inv.gstart[g + 1] - 1
+        if hi < lo:
+            continue
+        base = inv.cum[lo - 1] if lo > 0 else 0.0
+        w = (inv.cum[hi] - base) / (hi - lo + 1)
+        p = lo
+        for j in range(hi - lo + 1):
+            edge = base + j * w
+            while p < hi and inv.cum[p] <= edge:
+                p += 1
+            inv.guide[lo + j] = p
+
+
+@njit(**LEAF)
+def _arrival(inv, lo, hi, base, target, guided):
+    """The first position p in lo..hi of `order` whose cumulative rate exceeds `target` (hi if
+    none): from the guide's bucket below the target's (a bucket's margin against rounding),
+    or by bisection without a guide."""
+    if guided:
+        w = (inv.cum[hi] - base) / (hi - lo + 1)
+        j = int((target - base) / w) - 1 if w > 0.0 else 0
+        p = inv.guide[lo + min(max(j, 0), hi - lo)]
+        while p < hi and inv.cum[p] <= target:
+            p += 1
+        return p
+    while lo < hi:
+        mid = (lo + hi) >> 1
+        if inv.cum[mid] > target:
+            hi = mid
+        else:
+            lo = mid + 1
+    return lo
+
+
+@njit(**LEAF)
+def _pick(inv, mk, lam, glast, guided):
+    """Who arrives next: a uniform of the arrival stream picks a group by its weight this tick,
+    then an investor within it by rate (the first whose cumulative rate exceeds the target).
+    With the work space `gx`, each group's base, scale and buckets per unit of weight come from
+    this tick's `_group_weights` (the same numbers, computed once a tick, not once an arrival)."""
+    u = uniform(mk.arng) * lam
+    g = 0
+    while g < glast and (u >= inv.gw[g] or inv.gw[g] <= 0.0):
+        u -= inv.gw[g]
+        g += 1
+    lo = inv.gstart[g]
+    hi = inv.gstart[g + 1] - 1
+    if inv.gx.shape[1] > g and guided:
+        target = inv.gx[0, g] + u * inv.gx[1, g]
+        # the guide's bucket below the target's: u x buckets per unit of weight, less one
+        j = int(u * inv.gx[2, g]) - 1
+        p = inv.guide[lo + min(max(j, 0), hi - lo)]
+        while p < hi and inv.cum[p] <= target:
+            p += 1
+        return inv.order[p]
+    base = inv.cum[lo - 1] if lo > 0 else 0.0
+    target = base + u * ((inv.cum[hi] - base) / inv.gw[g])
+    return inv.order[_arrival(inv, lo, hi, base, target, guided)]
+
+
+#: arrivals ahead of the one deciding whose data the loop asks for
+AHEAD = 4
+
+
+@njit(**LEAF)
+def _prefetch_ahead(ex, inv, i, two_lines):
+    """`_prefetch_decision` for an arrival yet to decide; `two_lines` (a bit per kind code):
+    the kinds whose decision reads the record's second line."""
+    _prefetch_decision(ex, inv, i, np.int64(2) if (two_lines >> inv.kind[i]) & 1
+                       else np.int64(1))
+
+
+def _run_ticks(book, pool, acc, tape, rules, tob, inv, mk, t0, n_ticks, call_phase, clock_moves,
+               counts):
     """Run n_ticks one-second ticks from time t0 (seconds since the first open).
 
     In a call phase (pre-open, closing call) investors send limit orders only; without
@@ -808,6 +567,9 @@ def run_ticks(book, pool, acc, tape, rules, tob, inv, mk, t0, n_ticks, call_phas
     total = inv.cum[n - 1] if n > 0 else 0.0
     act_max = mk.cfg[C_ACT_MAX]
     gain = mk.cfg[C_ACT_GAIN]
+    guided = inv.guide.size == n and n > 0
+    if guided:  # the rates may have changed since the last call (attention to news)
+        _guide(inv)
     for k in range(n_ticks):
         t = t0 + k if clock_moves else t0
         if not X.room_ok(book, pool, tape, 64 + 4 * int(total * act_max + 8)):
@@ -840,30 +602,58 @@ def run_ticks(book, pool, acc, tape, rules, tob, inv, mk, t0, n_ticks, call_phas
             lam += inv.gw[g]
             if inv.gw[g] > 0.0:
                 glast = g
-        m = poisson(mk.rng, lam)
-        for _ in range(m):
-            u = uniform(mk.rng) * lam
-            g = 0
-            while g < glast and (u >= inv.gw[g] or inv.gw[g] <= 0.0):
-                u -= inv.gw[g]
-                g += 1
-            lo = inv.gstart[g]
-            hi = inv.gstart[g + 1] - 1
-            base = inv.cum[lo - 1] if lo > 0 else 0.0
-            target = base + u * ((inv.cum[hi] - base) / inv.gw[g])
-            # binary search: first investor of the group whose cumulative rate exceeds target
-            while lo < hi:
-                mid = (lo + hi) >> 1
-                if inv.cum[mid] > target:
-                    hi = mid
-                else:
-                    lo = mid + 1
-            i = inv.order[lo]
-            counts[0] += 1
-            _decide(ex, inv, mk, i, t, call_phase)
+                if inv.gx.shape[1] > g:  # what `_pick` needs of the group, once a tick
+                    base = inv.cum[a - 1] if a > 0 else 0.0
+                    inv.gx[0, g] = base
+                    inv.gx[1, g] = (inv.cum[b - 1] - base) / inv.gw[g]
+                    inv.gx[2, g] = (b - a) / inv.gw[g]
+        # who arrives this tick, from the arrival stream, before anyone decides: while one
+        # decides, the next arrivals' records, positions and resting orders are on their way
+        m = poisson(mk.arng, lam)
+        cap = inv.batch.size
+        done = 0
+        while done < m:
+            if cap == 0:  # no work space: one at a time (the same arrivals, the same order)
+                i = _pick(inv, mk, lam, glast, guided)
+                _prefetch_ahead(ex, inv, i, _TWO_LINES)  # noqa: F821 (bound by make_loop)
+                counts[0] += 1
+                _decide(ex, inv, mk, i, t, call_phase)  # noqa: F821 (bound by make_loop)
+                done += 1
+                continue
+            c = min(m - done, cap)
+            for q in range(c):
+                i = _pick(inv, mk, lam, glast, guided)
+                inv.batch[q] = i
+                _prefetch(inv.par, i, 0)  # its parameters: the first thing it reads
+                _prefetch(inv.oid, i, 0)  # where its resting orders are
+            for q in range(min(c, AHEAD)):
+                _prefetch_ahead(ex, inv, inv.batch[q], _TWO_LINES)  # noqa: F821 (make_loop)
+            for q in range(c):
+                if q + AHEAD < c:
+                    _prefetch_ahead(ex, inv, inv.batch[q + AHEAD], _TWO_LINES)  # noqa: F821
+                _decide(ex, inv, mk, inv.batch[q], t, call_phase)  # noqa: F821
+            counts[0] += c
+            done += c
         if clock_moves:
             _observe(book, mk)
     return DONE, n_ticks
+
+
+def make_loop(decide, source_file: str, two_lines: int = 0):
+    """The compiled loop (`_run_ticks`) whose arrivals decide through `decide`, a dispatch over
+    kinds generated from the registry (agents.kinds): `_run_ticks`' code with `_decide` bound to
+    `decide`, filed under `source_file` (the generated module) so that numba caches each
+    dispatch's loop apart; `two_lines` has bit k set when kind k reads its record's second
+    line."""
+    import types
+
+    code = _run_ticks.__code__.replace(co_filename=source_file, co_name="run_ticks",
+                                       co_qualname="run_ticks")
+    glob = dict(globals(), _decide=decide, _TWO_LINES=np.int64(two_lines))
+    fn = types.FunctionType(code, glob, "run_ticks")
+    fn.__doc__ = _run_ticks.__doc__
+    fn.__module__ = getattr(decide, "py_func", decide).__module__
+    return njit(**ENTRY)(fn)
 
 
 @njit(**ENTRY)
@@ -875,6 +665,8 @@ def cohort_totals(kind, cash, shares, prices, wealth0, out):
     out[:, :] = 0.0
     for i in range(kind.size):
         k = kind[i]
+        if k >= out.shape[0]:  # a kind registered beyond the report's rows (agents.kinds)
+            continue
         c = cash[i] / 100.0
         held = 0
         w = c

@@ -11,6 +11,7 @@ import numpy as np
 
 from . import _kernels as _K
 from ._kernels import Investors, Mkt, attention_rates, cohort_totals, seed_state, view_of
+from .kinds import dispatch
 
 __all__ = ["Investors", "Mkt", "new_market_view", "run_ticks", "cohort_totals",
            "attention_rates", "seed_state", "view_of"]
@@ -38,7 +39,8 @@ def new_market_view(prices, intraday_sd, *, vol_of_vol: float, common_factor: fl
         informational, fire_sale, liquidity, arbitrage_limits: channels on or off.
         overreaction: theta, the extra weight on salient news (agents.beliefs); theme: theme
             traders read news as the AI theme's (else as their stock's own).
-        rng: a numpy Generator; two xoshiro256** states are drawn from it (decisions, values).
+        rng: a numpy Generator; two xoshiro256** states are drawn from it (decisions, values);
+            arrivals draw from the decisions' state jumped 2^128 draws ahead.
     """
     cfg = np.zeros(_K.N_CFG)
     cfg[_K.C_FUNDAMENTAL] = 1.0
@@ -67,8 +69,9 @@ def new_market_view(prices, intraday_sd, *, vol_of_vol: float, common_factor: fl
         var=(intraday_sd**2) * 4.0, var_ref=(intraday_sd**2) * 4.0, logp=logp.copy(),
         prev_close=prices * 100.0, jump=np.zeros((0, ns)), isnews=np.zeros(0),
         tjump=np.zeros((0, ns)), sal=np.zeros(0), fired=np.zeros(0), cfg=cfg, flow=np.zeros(ns),
-        rng=seed_state(rng.integers(1, 2**63 - 1, 4)),
+        rng=(st := seed_state(rng.integers(1, 2**63 - 1, 4))),
         vrng=seed_state(rng.integers(1, 2**63 - 1, 4)),
+        arng=_K.jump_state(st),
     )
 
 
@@ -78,11 +81,13 @@ def run_ticks(exchange, inv: Investors, mk: Mkt, t0: int, n_ticks: int, *, call_
 
     In a call phase investors send limit orders only; without `clock_moves` (the pre-open) every
     round of arrivals happens at t0 and values do not move. One compiled call, resumed after the
-    exchange grows its buffers when the loop asks for room. counts[0] += decisions taken.
+    exchange grows its buffers when the loop asks for room. counts[0] += decisions taken. The
+    loop decides through the dispatch over the kinds `inv.kinds` (agents.kinds).
     """
+    loop = dispatch(inv.kinds)
     done = 0
     while done < n_ticks:
-        st, k = _K.run_ticks(*exchange.kernel_state(), inv, mk,
+        st, k = loop(*exchange.kernel_state(), inv, mk,
                              t0 + (done if clock_moves else 0), n_ticks - done, call_phase,
                              clock_moves, counts)
         done += int(k)

@@ -6,10 +6,10 @@ names the columns of its row of `Investors.par` in a `KindSchema`; the kernels r
 through a module-level constant derived from it (e.g. ``FUNDAMENTAL.column("threshold")``), so no
 column means one thing for one kind and another for the next by position alone.
 
-Adding a kind: its decision function in agents/_kernels.py, its parameter dataclass in
-agents/population.py, and one registration here (a `Kind` member and its `KindSchema` in
-`SCHEMAS`). `KindRegistry.register` is the same registration for a registry of one's own (the
-compiled loop dispatches on the built-in table: numba compiles and caches it once).
+Adding a kind: its own module (parameters, decision function, twin, build hooks) and one
+`agents.kinds.register` call in it, which registers its columns here and its decision function
+in the compiled dispatch (agents/kinds/__init__.py). `SCHEMAS` are the built-in kinds' schemas,
+in `Kind`'s order, as their modules in agents/kinds/ declare them.
 """
 
 from dataclasses import dataclass
@@ -18,7 +18,7 @@ from enum import IntEnum
 from market.types import MOTIVE_NAMES, Motive
 
 __all__ = ["Kind", "Motive", "MOTIVE_NAMES", "N_MOTIVES", "KindSchema", "KindRegistry",
-           "SCHEMAS", "REGISTRY", "KIND_NAMES", "kind_code", "N_PAR"]
+           "SCHEMAS", "REGISTRY", "KIND_NAMES", "kind_code", "N_PAR"]  # noqa: F822
 
 #: columns in `Investors.par`: every kind's row has this many (unused ones are 0)
 N_PAR = 8
@@ -113,39 +113,29 @@ class KindRegistry:
         return self.names.index(name)
 
 
-#: a value trader's parameter columns (fundamental and theme traders)
-_VALUE_COLUMNS = ("size", "threshold", "take_prob", "position_limit", "doubt", "commitment",
-                  "max_gross", "redemption")
-#: the built-in kinds' parameter columns (agents/population.py fills them, the kernels read them)
-SCHEMAS = (
-    KindSchema(Kind.FUNDAMENTAL, "fundamental", _VALUE_COLUMNS),
-    KindSchema(Kind.MOMENTUM, "momentum", ("size", "threshold", "slow_weight", "position_limit")),
-    KindSchema(Kind.NOISE, "noise",
-               ("size", "market_prob", "limit_distance", "dip_threshold", "dip_propensity")),
-    KindSchema(Kind.MARKET_MAKER, "market_maker",
-               ("size", "half_spread_bp", "widen", "inventory_limit", "withdraw_ratio")),
-    KindSchema(Kind.LEVERAGED, "leveraged",
-               ("size", "leverage_limit", "sell_fraction", "redemption")),
-    KindSchema(Kind.PASSIVE, "passive", ("size",)),
-    # ABIDES's RMSC04 kinds (agents/population.py AbidesNoise ...): size is a scale of RMSC04's
-    # order-size model (1 = the model), for a maker its minimum order size (0 on the rows of its
-    # ladder's other levels); ma_fast, ma_slow, seen, done_day and spread hold the agent's state
-    KindSchema(Kind.ABIDES_NOISE, "abides_noise", ("size", "wake_s", "done_day")),
-    KindSchema(Kind.ABIDES_VALUE, "abides_value",
-               ("size", "obs_sd", "kappa", "r_bar", "aggressive_prob", "depth_spread")),
-    KindSchema(Kind.ABIDES_MOMENTUM, "abides_momentum",
-               ("size", "fast_n", "slow_n", "ma_fast", "ma_slow", "seen")),
-    KindSchema(Kind.ABIDES_MAKER, "abides_maker",
-               ("size", "pov", "level_spacing", "spread_alpha", "price_skew", "spread")),
-    # a theme trader decides as a value trader does (the same columns, the same kernel), with
-    # its own view of the news
-    KindSchema(Kind.THEME, "theme", _VALUE_COLUMNS),
-)
-REGISTRY = KindRegistry(SCHEMAS)
-#: kind labels in code order
-KIND_NAMES = REGISTRY.names
+#: the built-in kinds' registry: each kind's module in agents/kinds/ registers into it
+#: (`agents.kinds.register`); read it as `REGISTRY`, which loads the built-in kinds first
+_REGISTRY = KindRegistry()
+#: kind labels of the built-in kinds, in code order
+KIND_NAMES = tuple(k.label for k in Kind)
+
+
+def _loaded() -> KindRegistry:
+    from . import kinds  # noqa: F401  (registers the built-in kinds)
+
+    return _REGISTRY
+
+
+def __getattr__(name: str):
+    # SCHEMAS and REGISTRY come from the kinds' own modules: import them on first use
+    if name == "REGISTRY":
+        return _loaded()
+    if name == "SCHEMAS":
+        reg = _loaded()
+        return tuple(reg[int(k)] for k in Kind)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def kind_code(name: str) -> int:
-    """The code of the built-in kind called `name` (e.g. "noise")."""
-    return REGISTRY.code(name)
+    """The code of the registered kind called `name` (e.g. "noise")."""
+    return _loaded().code(name)

@@ -159,6 +159,9 @@ def main() -> None:
             free = 1000 * r["cpu"] / r["n"] / r["workers"] / eff / 60
             print(f"{r['label']}: 1,000 runs on {r['workers']} free cores (the runs' CPU time "
                   f"{r['cpu'] / r['n']:.2f} s each, this efficiency): {free:.1f} min")
+        cpu_run = base["cpu"] / base["n"]
+        print(f"1,000 runs' CPU time, on two cores: 1,000 x {cpu_run:.2f} CPU s per run "
+              f"(in-process) / 2 = {1000 * cpu_run / 2 / 60:.1f} min (target: under 10)")
         print(f"same numbers on every executor: {'yes' if same else 'NO'}")
     finally:
         shutil.rmtree(tmp, ignore_errors=True)

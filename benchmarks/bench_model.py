@@ -13,7 +13,10 @@
 (c) Start-up: a fresh process running a 1-day baseline with an empty numba cache (everything
     compiles) and again with the cache filled by that run (cache load only).
 
---quick runs (b) for 1 day and skips (c); --no-cold skips (c) only.
+--quick runs (b) for 1 day and skips (c); --no-cold skips (c) only. --baseline DIR runs (b)
+also on another checkout of the project (e.g. `git worktree add /tmp/base <commit>`), in turn
+with this one, --repeat times each, and prints both and the ratio of their ratios: the speed-up
+measured in one run, on the same host at the same time.
 """
 
 import argparse
@@ -25,6 +28,8 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+
+import numpy as np
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -131,14 +136,16 @@ def first_minute(cache_dir: str | None = None) -> dict:
 
 
 def world_subprocess(days: int, warm: bool, cache_dir: str | None = None,
-                     overrides: tuple[str, ...] = ()) -> dict:
-    env = dict(os.environ, PYTHONPATH=str(ROOT))
+                     overrides: tuple[str, ...] = (), root: Path = ROOT) -> dict:
+    """Part (b)'s world in a fresh process of the project at `root` (this checkout, or a
+    baseline's)."""
+    env = dict(os.environ, PYTHONPATH=str(root))
     if cache_dir is not None:
         env["NUMBA_CACHE_DIR"] = cache_dir
     t = time.perf_counter()
     out = subprocess.run([sys.executable, "-c", WORLD, str(days), "1" if warm else "0",
                           json.dumps(list(overrides))],
-                         env=env, capture_output=True, text=True, cwd=ROOT)
+                         env=env, capture_output=True, text=True, cwd=root)
     wall = time.perf_counter() - t
     if out.returncode != 0:
         sys.exit(f"bench_model: subprocess failed:\n{out.stderr[-2000:]}")
@@ -258,6 +265,9 @@ def main() -> None:
     ap.add_argument("--no-cold", action="store_true", help="skip the empty-cache start-up")
     ap.add_argument("--only", choices=("a", "b", "c", "d"), default=None,
                     help="run one part only")
+    ap.add_argument("--baseline", type=Path, default=None,
+                    help="another checkout of the project: (b) runs there too, in turn")
+    ap.add_argument("--repeat", type=int, default=1, help="(b): runs of each tree (medians)")
     ap.add_argument("--scaling", action="store_true",
                     help="also (d), the scaling table: 18 runs up to 100,000 investors and 20 "
                          "days, about 10 minutes")
@@ -270,8 +280,17 @@ def main() -> None:
     ab = abides_day() if "a" in want else None
     if ab is not None:
         ab["process"] = abides_process()
-    wd = world_subprocess(world_days, warm=True) if "b" in want else None
-    engine = match_stream_rate() if "b" in want else None
+    wd = base = None
+    engine = None
+    if "b" in want:
+        runs, base_runs, engines = [], [], []
+        for _ in range(max(1, a.repeat)):
+            if a.baseline is not None:
+                base_runs.append(world_subprocess(world_days, warm=True, root=a.baseline))
+            runs.append(world_subprocess(world_days, warm=True))
+            engines.append(match_stream_rate())
+        wd, engine = _median_run(runs), float(np.median(engines))
+        base = _median_run(base_runs) if base_runs else None
     scale = scaling() if "d" in want else None
     cold = warm = None
     if "c" in want:
@@ -288,6 +307,8 @@ def main() -> None:
         print_abides(ab)
     if wd is not None:
         print_world(wd, engine)
+    if base is not None:
+        print_baseline(wd, base, engine, a.baseline)
     if scale is not None:
         print_scaling(scale)
     if cold is None:
@@ -322,6 +343,35 @@ def print_abides(ab: dict) -> None:
           f"fills: executions. process s: `{' '.join(ABIDES_COMMAND)}` (best of 3 wall); "
           f"{ab['decisions']:,} decisions (the noise agents' looks for their wake-up time "
           "included).")
+    print()
+
+
+def _median_run(runs: list[dict]) -> dict:
+    """The run of median wall time (its own figures, not a mix), with every run's rates."""
+    runs = sorted(runs, key=lambda r: r["run_s"])
+    med = dict(runs[len(runs) // 2])
+    med["all_rates"] = [r["decisions"] / r["run_s"] for r in runs]
+    med["all_cpu_rates"] = [r["decisions"] / r["cpu_run_s"] for r in runs]
+    return med
+
+
+def print_baseline(wd: dict, base: dict, engine: float, root: Path) -> None:
+    """This checkout's world against the baseline's, measured in turn in this run."""
+    n = len(wd["all_rates"])
+    print(f"(b') against the baseline at {root}: the same world, {n} run(s) of each, in turn; "
+          "medians")
+    print(f"    {'':<12}{'decisions':>12}{'run s':>8}{'CPU s':>8}{'decisions/s':>13}"
+          f"{'per CPU s':>12}{'/ match_stream':>16}")
+    for name, r in (("baseline", base), ("this", wd)):
+        rate = float(np.median(r["all_rates"]))
+        print(f"    {name:<12}{r['decisions']:>12,}{r['run_s']:>8.2f}{r['cpu_run_s']:>8.2f}"
+              f"{rate:>13,.0f}{float(np.median(r['all_cpu_rates'])):>12,.0f}"
+              f"{rate / engine:>16.3f}")
+    up = float(np.median(wd["all_rates"])) / float(np.median(base["all_rates"]))
+    up_cpu = float(np.median(wd["all_cpu_rates"])) / float(np.median(base["all_cpu_rates"]))
+    print(f"    ratio of ratios (this / baseline): {up:.2f}x by wall time, {up_cpu:.2f}x by the "
+          "runs' CPU time (robust to a busy host); match_stream is the same engine in both")
+    print(f"    load average now: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
     print()
 
 

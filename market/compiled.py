@@ -16,11 +16,13 @@ from numba import njit
 from . import _kernels as K
 
 __all__ = ["submit_one", "advance_arrays", "order_arrays", "ARRAYS", "C_NOW", "room_ok",
-           "best_bid", "best_ask", "OK", "OFF_GRID"]
+           "best_bid", "best_ask", "OK", "OFF_GRID", "SLOT_MASK"]
 
 OK = K.OK
 OFF_GRID = K.OFF_GRID
 C_NOW = K.C_NOW
+#: a live order id's row in the pool is ``order_id & SLOT_MASK`` (a caller may prefetch it)
+SLOT_MASK = K.SLOT_MASK
 
 #: the state arrays both take first, in this order (then advance_arrays: ring, clock, t, tob,
 #: scratch; order_arrays: stock, side, kind, price, qty, motive, trader, t, cancel_id)

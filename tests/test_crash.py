@@ -7,7 +7,6 @@ stock with a handful of investors and look at the accounts.
 """
 
 import dataclasses
-from typing import NamedTuple
 
 import numpy as np
 import pytest
@@ -16,6 +15,7 @@ from hypothesis import strategies as st
 from numba import njit
 
 from agents import _kernels as AK
+from agents.kinds import fundamental  # the value traders' kernels (agents/kinds/)
 from agents.loop import new_market_view, run_ticks
 from agents.population import (
     Fundamental,
@@ -34,13 +34,9 @@ from agents.schema import SCHEMAS, Kind
 from market import Exchange, MarketRules
 
 
-class Acc(NamedTuple):  # what `_arb_cap` reads of the accounts
-    cash: np.ndarray
-
-
 @njit
 def _cap(inv, mk, cash, i, s, mid, pos):
-    return AK._arb_cap(inv, mk, Acc(cash), i, s, mid, pos)
+    return fundamental._arb_cap(inv, mk, cash, i, s, mid, pos)
 
 
 def _market_view(prices, arb=True, seed=0):

@@ -10,7 +10,11 @@ run's draws and trades; market makers' quotes of $60,000 a side, was $30,000 (a 
 prices no longer trail value for minutes); issue 21's expectations: value on a decomposition of
 each price (agents/expectations.py), 750 theme traders, investors' conviction drawn for each,
 news rows overweighted while salient, readings of the news as rows that spread (every run's
-population, draws and values change).
+population, draws and values change); issue 20's faster loop: who arrives in a tick is drawn
+from a stream of its own (the decisions' stream jumped 2^128 draws ahead) before anyone decides,
+so the loop can ask for the next arrivals' data while one decides; the same Poisson law of
+arrivals and the same decisions, but each draw lands on another arrival (new trades and bars;
+the events are the same).
 
 What is digested, per run of `selloff run NAME --seed S [--days D] --no-plot`:
 - the bytes of summary.json and events.json;
@@ -34,28 +38,28 @@ from scenarios.cli import main
 # (scenario, seed, days or None for the scenario's own) -> digests (see the module docstring)
 DIGESTS = {
     ('deepseek', 12, 2): {
-        "summary.json": "9b507bae4a047f014e2e0922824d07b3898cf88933491e98f95b05ae099cedfd",
+        "summary.json": "7c2fe6eb643f7e683f93ab81f08ebe7cf3e593b87c6c33b1251d3576755c0fc5",
         "events.json": "bae5d4f286a056b445d773fa29b5b0188400045494328c5b4e2659eeda9884a2",
-        "bars": "8a124d847d35e1e9511896cb199763c36c3104e41c022f2d4958039f65ecfa4d",
-        "stdout": "a1668a71d5f3b39941018d8b75b321953e57550dbd716470dd6c96f67e54b712",
+        "bars": "575e2a09ca2d779f15976fb28f726a229a9a0ba63191804c11762080875f94da",
+        "stdout": "84df3fa750ba449ca8e3a0a867212309a21ac8ed3bed6727b766bd2d211494ee",
     },
     ('baseline', 0, 1): {
-        "summary.json": "944f0615e188bbda83379d94bcfa534b0db5678b3ebc322c1e417a8328120d1b",
+        "summary.json": "29157f08b0952aca844dd585d00f1d9aea7b7bc4d52d2db25cc64d5a25049e9c",
         "events.json": "9957dfb7276a9f6d0798250eb6a69c8a8a8749b9df70bf0786f13e8d9439aa2b",
-        "bars": "5ce7338f6869aac3e6d3d320fe00d725dac4449c3aa0175dd43a01974c1d69f5",
-        "stdout": "32d50edb518e25ab9580395d7a58231c9ea8dfe9e3a24514a2597b77ed671516",
+        "bars": "b4fc7b453b83874a0df8b526a670e947fe3ab53a5f975aca8c20fa423a93609d",
+        "stdout": "e57aa4bae40990617d87c367395d27c11fba079ac0f39509a6f0744b2ab064cd",
     },
     ('deepseek', 12, None): {
-        "summary.json": "7c8061e996996b90c77d9196591c444757c90572affdf159e99ec2802787bc1b",
+        "summary.json": "86449cd2543de6c018cd151b8d8ddad5b5a828d9c206879c69e3cb0ff3c793eb",
         "events.json": "a6599c54f26adc86736530328948167634dc503c26f0bb58fe700e5d37696830",
-        "bars": "9b7b28aeb85183a2efae441db62572c138c217da71f7b0a94ba7fb04f19a6cba",
-        "stdout": "4829b7d18ffd0d88a4c104b6018b058d8ae17f6487777aef3f2297d313ef2baf",
+        "bars": "c05e0175d91890d2bae5ba8265948558f9bbf52c8b46a4e87f028dcd64c5bc89",
+        "stdout": "6ab2c78fd57b31e68cd88b5f1cfde2a9b9f59263cf63e9f4d494530d689a3351",
     },
     ('baseline', 0, None): {
-        "summary.json": "e483071c117cf78ce9c7856e35a868742f348c1fb3b42db989d03a0a048810eb",
+        "summary.json": "42a361a2a0b9aaa9d9a667fa0253bc3b1729110db2fa6af152391ac2f6d21c35",
         "events.json": "9957dfb7276a9f6d0798250eb6a69c8a8a8749b9df70bf0786f13e8d9439aa2b",
-        "bars": "e09a462591f1410f54278d4c466bf2c572d05638b0db7168194a92397feaf02d",
-        "stdout": "45329fa60fc0ac43156231a0056ce2973b1119fe9c1a034a4048c403efd19705",
+        "bars": "3217cd46be80a3cf3ccf3ccd9e7265efd33ba2700d2be677868cb9299ea4475d",
+        "stdout": "545c1f917ef678be4bb539891335bafcd9cf79778488435b7bcbfc4a00e8db8f",
     },
 }
 

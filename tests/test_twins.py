@@ -1,25 +1,41 @@
-"""Slow reference twins: the random number generator and two decision kernels (trend follower,
-market maker) in plain Python, against the compiled kernels. Marked `nojit`: also run with
-NUMBA_DISABLE_JIT=1, where the kernels run as Python (so coverage reaches inside them).
+"""Every registered kind's compiled decision against its slow twin, and the random numbers.
+
+Each kind's module (agents/kinds/) carries its twin: its rule restated from the docstrings in
+plain Python (`agents.kinds._twin`). Here hypothesis draws a situation (the book's bests, the
+investor's position and cash, values, volatility, the phase), the twin reads it
+(`Situation.of`), the kernel decides in it, and the two must agree: the order returned or, for
+a kind that sends its own orders, the orders the exchange received; the random stream
+afterwards; the state the decision changes. Some rules are also worked by hand.
+
+Marked `nojit`: `make test` runs this module again with NUMBA_DISABLE_JIT=1, where the kernels
+run as Python (so coverage reaches inside them).
 """
 
 import math
 
 import numpy as np
 import pytest
-from hypothesis import assume, given, settings
+from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 from numba import njit
-from reference import (
-    AbidesMomentumTwin,
-    TwinRng,
-    abides_ladder_twin,
-    abides_noise_twin,
-    abides_size_twin,
-    abides_value_twin,
-)
 
 from agents import _kernels as AK  # the twins test the private kernels themselves
+from agents import kinds
+from agents.kinds import (
+    abides_maker,
+    abides_momentum,
+    abides_noise,
+    abides_value,
+    fundamental,
+    leveraged,
+    market_maker,
+    momentum,
+    noise,
+    passive,
+    theme,
+)
+from agents.kinds._abides import ABIDES_LOTS, abides_size, abides_size_twin
+from agents.kinds._twin import Order, Situation, TwinRng
 from agents.loop import new_market_view
 from agents.population import (
     AbidesMaker,
@@ -33,16 +49,21 @@ from agents.population import (
     Momentum,
     Noise,
     Passive,
-    Population,
     Theme,
     build_investors,
 )
-from agents.schema import SCHEMAS, Kind
-from market import ORDER_DTYPE, Exchange, MarketRules, OrderKind
+from agents.schema import Kind
+from market import ORDER_DTYPE, Exchange, MarketRules, Motive, OrderKind
 
 pytestmark = pytest.mark.nojit
 
 MASK = (1 << 64) - 1
+SETTINGS = dict(deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+
+
+# ---------------------------------------------------------------------------------------------
+# Random numbers
+# ---------------------------------------------------------------------------------------------
 
 
 def xoshiro_twin(state: list[int], n: int) -> list[float]:
@@ -85,6 +106,7 @@ def test_xoshiro_kernel_matches_its_twin(seed, n):
     twin_state = list(seed)
     assert got.tolist() == xoshiro_twin(twin_state, n)
     assert state.tolist() == twin_state  # the state advances alike
+    assert TwinRng(seed).uniform() == got[0]  # the kinds' twins draw the same stream
 
 
 def test_xoshiro_twin_known_first_output():
@@ -92,113 +114,11 @@ def test_xoshiro_twin_known_first_output():
     assert xoshiro_twin([1, 2, 3, 4], 1)[0] == (11520 >> 11) * 2.0**-53
 
 
-def momentum_twin(par, ema_fast, ema_slow, var_ref, fast_alpha, pos, b, a, size, call_phase):
-    """The trend follower's rule as written in agents/population.py's Momentum docstring and
-    DESIGN: signal = (1 - w) fast + w slow; act past threshold x sd of the fast average's noise,
-    sd(EMA) = sd(r) sqrt(alpha / 2), within the position limit, at market, if the other side
-    has a quote. Returns (send, side, qty)."""
-    sc = SCHEMAS[Kind.MOMENTUM]
-    w = par[sc.column("slow_weight")]
-    if call_phase:
-        return False, 1, size
-    sig = ema_fast * (1 - w) + ema_slow * w
-    thr = par[sc.column("threshold")] * (var_ref * fast_alpha / 2) ** 0.5
-    lim = par[sc.column("position_limit")]
-    if sig > thr and pos < lim and a > 0:
-        return True, 1, size
-    if sig < -thr and pos > -lim and b > 0:
-        return True, -1, size
-    return False, 1, size
-
-
-@njit
-def _momentum(inv, mk, i, s, call_phase, mid, b, a, pos, size):
-    go, side, kind, price, qty, motive, slot = AK._momentum(
-        0, inv, mk, i, s, 0, call_phase, mid, b, a, pos, size)
-    return go, side, kind, qty, motive
-
-
-@pytest.fixture(scope="module")
-def momentum_world():
-    pop = Population(momentum=Momentum(count=3), fundamental=Fundamental(count=0))
-    prices = np.array([100.0, 40.0])
-    rng = np.random.default_rng(1)
-    w = build_investors(pop, prices, np.array([3.0, 1.0]), rng)
-    mk = new_market_view(prices, np.array([1e-4, 2e-4]), vol_of_vol=0.3, common_factor=0.5,
-                         activity_gain=1.0, activity_max=5.0, vol_persistence_min=30.0,
-                         fast_min=1.0, slow_min=10.0, var_min=5.0, flow_noise=1.0,
-                         informational=True, fire_sale=True, liquidity=True, rng=rng)
-    i = int(np.flatnonzero(w.inv.kind == Kind.MOMENTUM)[0])
-    return w.inv, mk, i
-
-
-@settings(max_examples=80, deadline=None)
-@given(fast=st.floats(-1e-3, 1e-3), slow=st.floats(-1e-3, 1e-3), pos=st.integers(-5000, 5000),
-       b=st.sampled_from([0, 9_990]), a=st.sampled_from([0, 10_010]), size=st.integers(1, 500),
-       call=st.booleans())
-def test_momentum_kernel_matches_its_twin(momentum_world, fast, slow, pos, b, a, size, call):
-    inv, mk, i = momentum_world
-    s = int(inv.home[i])
-    mk.ema_fast[s], mk.ema_slow[s] = fast, slow
-    go, side, kind, qty, motive = _momentum(inv, mk, i, s, call, 10_000.0, b, a, pos, size)
-    want = momentum_twin(inv.par[i], fast, slow, mk.var_ref[s], mk.cfg[AK.C_FAST], pos, b, a,
-                         size, call)
-    assert bool(go) == want[0]
-    if go:  # what it sends (nothing is sent otherwise)
-        assert (int(side), int(qty)) == (want[1], want[2])
-        assert kind == AK.MARKET and motive == AK.M_MOMENTUM
-
-
-# ---------------------------------------------------------------------------------------------
-# ABIDES's RMSC04 kinds against their twins (tests/reference.py)
-# ---------------------------------------------------------------------------------------------
-
-REF_TICKS = 10_000  # the test stock's start, ticks
-
-
-@pytest.fixture(scope="module")
-def abides_world():
-    """One stock at 100 dollars: 3 noise, 2 value, 2 momentum agents and one 4-level maker,
-    an exchange in continuous trading (no rules) with one account per row."""
-    pop = AbidesPopulation(
-        fundamental=Fundamental(count=0), momentum=Momentum(count=0), noise=Noise(count=0),
-        market_maker=MarketMaker(per_stock=0), leveraged=Leveraged(count=0),
-        passive=Passive(count=0), theme=Theme(count=0), abides_noise=AbidesNoise(count=3),
-        abides_value=AbidesValue(count=2), abides_momentum=AbidesMomentum(count=2),
-        abides_maker=AbidesMaker(per_stock=1, num_ticks=4))
-    prices = np.array([REF_TICKS / 100.0])
-    rng = np.random.default_rng(3)
-    w = build_investors(pop, prices, np.array([1.0]), rng)
-    mk = new_market_view(prices, np.array([1e-4]), vol_of_vol=0.0, common_factor=0.0,
-                         activity_gain=0.0, activity_max=1.0, vol_persistence_min=30.0,
-                         fast_min=1.0, slow_min=10.0, var_min=5.0, flow_noise=0.0,
-                         informational=True, fire_sale=True, liquidity=True, rng=rng)
-    return w, mk
-
-
-def _rows(w, kind):
-    return np.flatnonzero(w.inv.kind == kind)
-
-
-def _exchange(w):
-    ex = Exchange(np.array([REF_TICKS]), 1, MarketRules(auctions=False, luld=False,
-                                                        circuit_breaker=False))
-    ex.open_accounts(w.cash_cents, w.shares)
-    ex.start_day(0)
-    return ex
-
-
-def _window(ex):
-    """The prices `_clip_price` allows: the book's window less its edge levels."""
-    base, nlev = int(ex.book.bs[0, 0]), int(ex.book.bs[0, 2])
-    return base + 1, base + nlev - 2
-
-
 @njit
 def _sizes(state, scale, n):
     out = np.empty(n, np.int64)
     for k in range(n):
-        out[k] = AK._abides_size(state, scale)
+        out[k] = abides_size(state, scale)
     return out
 
 
@@ -220,139 +140,266 @@ def test_abides_size_follows_rmsc04s_mixture():
         assert abs(np.mean(x == lot) - w) < 4 * np.sqrt(w * (1 - w) / x.size) + 1e-4
     odd = x[(x % 100 != 0) | (x == 0)]  # log-normal draws off the round lots
     assert abs(np.median(odd) - 18.2) < 1.0
+    assert sum(w for w, _ in ABIDES_LOTS) == pytest.approx(0.8)
 
 
-def _call(fn):
+# ---------------------------------------------------------------------------------------------
+# A world with every built-in kind, and the compiled decisions
+# ---------------------------------------------------------------------------------------------
+
+REFS = (10_000, 4_000)  # the two stocks' reference prices, ticks ($100 and $40)
+STREET_QTY = 10_000_000  # shares the street's resting orders hold: any order fills in full
+
+
+@pytest.fixture(scope="module")
+def world():
+    """Two stocks; a few investors of every built-in kind (makers: one per stock; the ABIDES
+    maker a 3-level ladder), and the loop's market view."""
+    pop = AbidesPopulation(
+        fundamental=Fundamental(count=4), theme=Theme(count=4), momentum=Momentum(count=3),
+        noise=Noise(count=3), market_maker=MarketMaker(per_stock=1),
+        leveraged=Leveraged(count=2), passive=Passive(count=2),
+        abides_noise=AbidesNoise(count=2), abides_value=AbidesValue(count=2),
+        abides_momentum=AbidesMomentum(count=2),
+        abides_maker=AbidesMaker(per_stock=1, num_ticks=3))
+    prices = np.array(REFS) / 100.0
+    rng = np.random.default_rng(7)
+    w = build_investors(pop, prices, np.array([3.0, 1.0]), rng, ai_mask=np.array([True, True]),
+                        returns=np.array([50.0, 10.0]), sector_mask=np.array([True, False]),
+                        theme_weights=np.array([2.0, 1.0]), conviction_sd=0.3)
+    mk = new_market_view(prices, np.array([1e-4, 2e-4]), vol_of_vol=0.3, common_factor=0.5,
+                         activity_gain=1.0, activity_max=5.0, vol_persistence_min=30.0,
+                         fast_min=1.0, slow_min=10.0, var_min=5.0, flow_noise=1.0,
+                         informational=True, fire_sale=True, liquidity=True, rng=rng)
+    return w, mk
+
+
+def _exchange(w, bests, t):
+    """An exchange in continuous trading (no auctions, bands or halts) with the world's accounts
+    and one more, the street's, which rests `bests` [(bid, ask) per stock; 0: none]."""
+    ex = Exchange(np.array(REFS), 1, MarketRules(auctions=False, luld=False,
+                                                 circuit_breaker=False),
+                  pool_capacity=1 << 12, tape_capacity=1 << 12)
+    n = w.cash_cents.size
+    cash = np.append(w.cash_cents, 10**13)
+    shares = np.vstack([w.shares, np.full((1, len(REFS)), 10**9, np.int64)])
+    ex.open_accounts(cash, shares)
+    ex.start_day(0)
+    rows = []
+    for s, (b, a) in enumerate(bests):
+        for side, p in ((1, b), (-1, a)):
+            if p > 0:
+                r = np.zeros(1, ORDER_DTYPE)
+                r[0] = (0, side, OrderKind.LIMIT, p, STREET_QTY, n, s, 0, t)
+                rows.append(r)
+    if rows:
+        ex.submit(np.concatenate(rows))
+    return ex
+
+
+def _caller(decide):
+    """`decide` called from a compiled function (from Python under NUMBA_DISABLE_JIT)."""
     @njit
-    def call(book, inv, mk, i, t, b, a):
-        go, side, kind, price, qty, motive, slot = fn(
-            book, inv, mk, i, 0, t, False, 0.5 * (a + b), b, a, 0, 1)
-        return go, side, kind, price, qty, motive
+    def call(book, pool, acc, tape, rules, tob, inv, mk, i, t, call_phase):
+        return decide((book, pool, acc, tape, rules, tob), inv, mk, i, t, call_phase)
     return call
 
 
-_noise = _call(AK._abides_noise)
-_value = _call(AK._abides_value)
-_momo = _call(AK._abides_momentum)
+_CALLS = {}
 
 
-@settings(max_examples=60, deadline=None)
-@given(t=st.integers(0, 3 * 23_400 - 1), b=st.sampled_from([0, 9_990]),
-       a=st.sampled_from([0, 10_010]), done=st.integers(-1, 2), wake=st.floats(0, 23_400))
-def test_abides_noise_kernel_matches_its_twin(abides_world, t, b, a, done, wake):
-    w, mk = abides_world
+def decide_now(ks, ex, inv, mk, i, t, call_phase):
+    """Kind `ks`'s compiled decision for investor i now: the tuple it returns."""
+    if ks.code not in _CALLS:
+        _CALLS[ks.code] = _caller(ks.decide)
+    return _CALLS[ks.code](*ex.kernel_state(), inv, mk, i, t, call_phase)
+
+
+def returned(res) -> list:
+    """The order a decision returned, as the twins write it ([] when none)."""
+    go, s, side, kind, price, qty, motive, slot = (int(x) for x in res)
+    if not go:
+        return []
+    if kind == OrderKind.MARKET:
+        price = 0
+    return [Order(s, side, kind, price, qty, motive, slot)]
+
+
+def _rows(w, code):
+    return np.flatnonzero(w.inv.kind == code)
+
+
+def _situation(ks, ex, w, mk, i, t, call_phase):
+    return Situation.of(ex, w.inv, mk, i, t, call_phase, ks.columns)
+
+
+#: per stock: both sides quoted (half-spread in ticks), or one side empty
+book_st = st.tuples(st.integers(1, 40), st.sampled_from(["both", "both", "no bid", "no ask"]))
+
+
+def _bests(ref, book):
+    h, which = book
+    b, a = ref - h, ref + h
+    return (0 if which == "no bid" else b, 0 if which == "no ask" else a)
+
+
+# ---------------------------------------------------------------------------------------------
+# Value traders (fundamental and theme): the view, the limits to arbitrage, the forced cut
+# ---------------------------------------------------------------------------------------------
+
+dyadic = st.integers(-64, 64).map(lambda k: k / 1024.0)  # exact sums in any order
+
+
+@settings(max_examples=120, **SETTINGS)
+@given(code=st.sampled_from([Kind.FUNDAMENTAL, Kind.THEME]), j=st.integers(0, 3),
+       book=book_st, dv=st.floats(-0.03, 0.03), pos_f=st.floats(-3.0, 3.0),
+       pnl_f=st.floats(-1.5, 0.5), ratio=st.floats(0.5, 4.0), call=st.booleans(),
+       arb=st.booleans(), t=st.integers(60, 20_000),
+       rows=st.lists(st.tuples(dyadic, dyadic, st.booleans(), st.integers(-7_200, 7_200),
+                               st.sampled_from([0.0, 0.5, 1.0])), max_size=3),
+       conv=st.sampled_from([0.5, 1.0, 2.0]), theta=st.sampled_from([0.0, 0.5]),
+       theme_on=st.booleans())
+def test_value_traders_match_their_twin(world, code, j, book, dv, pos_f, pnl_f, ratio, call,
+                                        arb, t, rows, conv, theta, theme_on):
+    w, mk = world
     inv = w.inv
-    i = int(_rows(w, Kind.ABIDES_NOISE)[0])
-    sc = SCHEMAS[Kind.ABIDES_NOISE]
-    inv.par[i, sc.column("wake_s")] = wake
-    inv.par[i, sc.column("done_day")] = done
-    twin = TwinRng(mk.rng.copy())
-    want = abides_noise_twin(wake, done, inv.par[i, 0], t, b, a, twin)
-    go, side, kind, price, qty, motive = _noise(_exchange(w).book, inv, mk, i, t, b, a)
-    assert bool(go) == want[0] and inv.par[i, sc.column("done_day")] == want[4]
-    if go:
-        assert (int(side), int(price), int(qty)) == want[1:4]
-        assert kind == AK.LIMIT and motive == AK.M_NOISE
-    assert mk.rng.tolist() == twin.s
+    i = int(_rows(w, code)[j])
+    s = int(inv.home[i])
+    ks = kinds.spec(int(code))
+    bests = [(0, 0)] * len(REFS)
+    bests[s] = _bests(REFS[s], book)
+    ex = _exchange(w, bests, t)
+    mid = (bests[s][0] + bests[s][1]) / 2 if bests[s][0] and bests[s][1] else REFS[s]
+    mk.logp[s] = math.log(mid)
+    # news rows: (jump, theme jump, news?, heard at t + dt, salience); exact in any order
+    k = len(rows)
+    jump = np.zeros((k, len(REFS)))
+    tjump = np.zeros((k, len(REFS)))
+    for q, (jv, tv, _news, _dt, _sal) in enumerate(rows):
+        jump[q, s], tjump[q, s] = jv, tv
+    hear = np.full((k, inv.kind.size), np.inf)
+    hear[:, i] = [t + r[3] for r in rows]
+    w_inv = inv._replace(hear=hear, hsal=np.ones((k, inv.kind.size)))
+    mk_k = mk._replace(jump=jump, tjump=tjump, isnews=np.array([1.0 if r[2] else 0.0
+                                                              for r in rows]),
+                       sal=np.array([r[4] for r in rows]), fired=np.zeros(k))
+    mk_k.cfg[AK.C_THETA], mk_k.cfg[AK.C_THEME] = theta, 1.0 if theme_on else 0.0
+    mk_k.cfg[AK.C_ARB] = 1.0 if arb else 0.0
+    w_inv.conv[i], w_inv.bias[i] = conv, 0.0
+    mk_k.logv[s] = math.log(REFS[s] * (1.0 + dv))
+    mk_k.var[s] = mk_k.var_ref[s] * ratio * ratio
+    lim = w_inv.par[i, ks.column("position_limit")]
+    pos = int(pos_f * lim)
+    ex.acc.shares[i, s] = pos
+    w_inv.w0[i] = float(ex.acc.cash[i]) + pos * mid - pnl_f * w_inv.capital[i]
+    w2 = type(w)(w_inv, w.cash_cents, w.shares, w.kinds_count)
+    sit = _situation(ks, ex, w2, mk_k, i, t, call)
+    want = ks.twin(sit)
+    got = returned(decide_now(ks, ex, w_inv, mk_k, i, t, call))
+    assert got == want
+    assert mk_k.rng.tolist() == sit.rng.s  # the same draws
+    mk.cfg[AK.C_THETA], mk.cfg[AK.C_THEME], mk.cfg[AK.C_ARB] = 0.0, 1.0, 1.0
 
 
-def test_abides_noise_trades_once_a_day(abides_world):
-    """Looking in every second of two days, an agent sends exactly one order a day, at its
-    wake-up second."""
-    w, mk = abides_world
+def test_arb_cap_by_hand():
+    """$1M of capital, no P&L, 4x gross, volatility at its reference, $100: 40,000 shares; a
+    loss of $200k with half withdrawn on top: equity $700k, 28,000 shares; volatility twice
+    its reference: half of that; equity gone: 0."""
+    cap = fundamental.arb_cap_twin
+    assert cap(1e8, 0.0, 0.0, 0, 10_000.0, 0.5, 4.0, 1.0, 1.0) == 40_000
+    assert cap(1e8, -2e7, 0.0, 0, 10_000.0, 0.5, 4.0, 1.0, 1.0) == pytest.approx(28_000)
+    assert cap(1e8, -2e7, 0.0, 0, 10_000.0, 0.5, 4.0, 4.0, 1.0) == pytest.approx(14_000)
+    assert cap(1e8, -1e9, 0.0, 0, 10_000.0, 0.5, 4.0, 1.0, 1.0) == 0.0
+    assert cap(1e8, -1e9, 0.0, 0, 10_000.0, 0.5, 4.0, 1.0, 1.0, arb=False) == math.inf
+
+
+def test_a_value_trader_over_its_cap_cuts_at_market_by_hand(world):
+    """Holding 3x what its capital allows, value 2% above the price (its view says buy): it
+    sells at market, min(its drawn size, what it is over by + 1) shares, motive forced."""
+    w, mk = world
     inv = w.inv
-    i = int(_rows(w, Kind.ABIDES_NOISE)[1])
-    sc = SCHEMAS[Kind.ABIDES_NOISE]
-    inv.par[i, sc.column("wake_s")] = 5_000.5
-    inv.par[i, sc.column("done_day")] = -1
-    book = _exchange(w).book
-    sent = [t for t in range(2 * 23_400) if _noise(book, inv, mk, i, t, 9_990, 10_010)[0]]
-    assert sent == [5_001, 23_400 + 5_001]  # the first second past 5,000.5, each day
+    i = int(_rows(w, Kind.FUNDAMENTAL)[0])
+    s = int(inv.home[i])
+    ex = _exchange(w, [(REFS[0] - 1, REFS[0] + 1), (REFS[1] - 1, REFS[1] + 1)], 100)
+    mk.logv[s] = math.log(REFS[s] * 1.02)
+    mk.var[s] = mk.var_ref[s]
+    allowed = 4.0 * inv.capital[i] / REFS[s]  # max_gross 4, no P&L
+    ex.acc.shares[i, s] = int(3 * allowed)
+    inv.w0[i] = float(ex.acc.cash[i]) + int(3 * allowed) * REFS[s]
+    got = returned(decide_now(kinds.spec("fundamental"), ex, inv, mk, i, 100, False))
+    assert len(got) == 1 and got[0].side == -1 and got[0].kind == OrderKind.MARKET
+    assert got[0].motive == Motive.FORCED and got[0].qty <= 1.5 * inv.par[i, 0] + 1
 
 
-@settings(max_examples=80, deadline=None)
-@given(t=st.integers(0, 23_399), value=st.floats(9_000, 11_000),
-       book=st.sampled_from([(9_990, 10_010), (9_999, 10_000), (0, 10_010), (9_990, 0)]))
-def test_abides_value_kernel_matches_its_twin(abides_world, t, value, book):
-    w, mk = abides_world
+# ---------------------------------------------------------------------------------------------
+# Trend followers and noise traders
+# ---------------------------------------------------------------------------------------------
+
+
+@settings(max_examples=80, **SETTINGS)
+@given(j=st.integers(0, 2), fast=st.floats(-1e-3, 1e-3), slow=st.floats(-1e-3, 1e-3),
+       pos_f=st.floats(-1.5, 1.5), book=book_st, call=st.booleans())
+def test_momentum_matches_its_twin(world, j, fast, slow, pos_f, book, call):
+    w, mk = world
+    i = int(_rows(w, Kind.MOMENTUM)[j])
+    s = int(w.inv.home[i])
+    bests = [(0, 0)] * len(REFS)
+    bests[s] = _bests(REFS[s], book)
+    ex = _exchange(w, bests, 100)
+    mk.ema_fast[s], mk.ema_slow[s] = fast, slow
+    ex.acc.shares[i, s] = int(pos_f * w.inv.par[i, momentum.LIMIT_COL])
+    ks = kinds.spec("momentum")
+    sit = _situation(ks, ex, w, mk, i, 100, call)
+    assert returned(decide_now(ks, ex, w.inv, mk, i, 100, call)) == ks.twin(sit)
+    assert mk.rng.tolist() == sit.rng.s
+
+
+@settings(max_examples=100, **SETTINGS)
+@given(j=st.integers(0, 2), book=book_st, fall=st.floats(-0.05, 0.1), call=st.booleans(),
+       market_prob=st.sampled_from([0.0, 0.25, 1.0]), dist=st.floats(0.0, 20.0))
+def test_noise_matches_its_twin(world, j, book, fall, call, market_prob, dist):
+    w, mk = world
     inv = w.inv
-    i = int(_rows(w, Kind.ABIDES_VALUE)[0])
-    sc = SCHEMAS[Kind.ABIDES_VALUE]
-    p = {c: inv.par[i, sc.column(c)] for c in sc.columns}
-    assert p["r_bar"] == REF_TICKS and p["obs_sd"] == AbidesValue().obs_sd
-    mk.logv[0] = np.log(value)
-    b, a = book
-    ex = _exchange(w)
-    twin = TwinRng(mk.rng.copy())
-    want = abides_value_twin(value, p["obs_sd"], p["kappa"], p["r_bar"], p["aggressive_prob"],
-                             p["depth_spread"], p["size"], t, b, a, twin, *_window(ex))
-    go, side, kind, price, qty, motive = _value(ex.book, inv, mk, i, t, b, a)
-    assert go and (int(side), int(price), int(qty)) == want
-    assert kind == AK.LIMIT and motive == AK.M_VALUE
-    assert mk.rng.tolist() == twin.s
+    i = int(_rows(w, Kind.NOISE)[j])
+    s = int(inv.home[i])
+    bests = [(0, 0)] * len(REFS)
+    bests[s] = _bests(REFS[s], book)
+    ex = _exchange(w, bests, 100)
+    mid = (bests[s][0] + bests[s][1]) / 2 if bests[s][0] and bests[s][1] else REFS[s]
+    mk.logp[s] = math.log(mid)
+    mk.prev_close[s] = mid / (1.0 - fall)
+    inv.par[i, noise.MARKET_COL], inv.par[i, noise.DISTANCE] = market_prob, dist
+    inv.par[i, noise.DIP_BUY] = 0.6
+    ks = kinds.spec("noise")
+    sit = _situation(ks, ex, w, mk, i, 100, call)
+    got = returned(decide_now(ks, ex, inv, mk, i, 100, call))
+    assert got == ks.twin(sit)
+    assert mk.rng.tolist() == sit.rng.s
+    if fall > 0.03 + 1e-9 and got and got[0].side == 1:
+        assert got[0].motive == Motive.DIP_BUY  # a buy in a dip is a dip buy
 
 
-def test_abides_value_buys_below_and_sells_above_value(abides_world):
-    """Far from value the side is the value's, not the noise's: 10% below value (1,000 ticks,
-    30 observation sds) always buys, 10% above always sells; prices within 2 spreads."""
-    w, mk = abides_world
+def test_noise_limit_by_hand(world):
+    """With market_prob 0 and limit_distance 0, a noise trader's limit sits at the mid: a buy
+    at floor(mid), a sell at ceil(mid) (mid + 0.999 rounded down)."""
+    w, mk = world
     inv = w.inv
-    i = int(_rows(w, Kind.ABIDES_VALUE)[1])
-    book = _exchange(w).book
-    for value, side in ((11_000.0, 1), (9_000.0, -1)):
-        mk.logv[0] = np.log(value)
-        for t in range(0, 23_400, 600):
-            go, s, kind, price, qty, motive = _value(book, inv, mk, i, t, 9_990, 10_010)
-            assert go and s == side
-            assert (10_010 - 40 < price <= 10_010) if side == 1 else (9_990 <= price < 10_030)
+    i = int(_rows(w, Kind.NOISE)[0])
+    s = int(inv.home[i])
+    inv.par[i, noise.MARKET_COL], inv.par[i, noise.DISTANCE] = 0.0, 0.0
+    mk.prev_close[s] = REFS[s]
+    sides = set()
+    for _ in range(40):
+        ex = _exchange(w, [(REFS[0] - 3, REFS[0] + 4), (REFS[1] - 3, REFS[1] + 4)], 100)
+        (o,) = returned(decide_now(kinds.spec("noise"), ex, inv, mk, i, 100, False))
+        assert o.price == (REFS[s] if o.side == 1 else REFS[s] + 1)  # mid REFS + 0.5
+        sides.add(o.side)
+    assert sides == {1, -1}
 
 
-@settings(max_examples=30, deadline=None)
-@given(st.lists(st.tuples(st.integers(9_900, 10_100), st.integers(1, 5),
-                          st.booleans()), min_size=1, max_size=120))
-def test_abides_momentum_kernel_matches_its_twin(abides_world, path):
-    w, mk = abides_world
-    inv = w.inv
-    i = int(_rows(w, Kind.ABIDES_MOMENTUM)[0])
-    sc = SCHEMAS[Kind.ABIDES_MOMENTUM]
-    for c in ("ma_fast", "ma_slow", "seen"):
-        inv.par[i, sc.column(c)] = 0.0
-    twin = AbidesMomentumTwin(inv.par[i, sc.column("fast_n")], inv.par[i, sc.column("slow_n")],
-                              inv.par[i, 0])
-    book = _exchange(w).book
-    for bid, spread, one_sided in path:
-        b, a = (0 if one_sided else bid), bid + spread
-        rng = TwinRng(mk.rng.copy())
-        want = twin.wake(b, a, rng)
-        go, side, kind, price, qty, motive = _momo(book, inv, mk, i, 0, b, a)
-        assert bool(go) == want[0]
-        if go:
-            assert (int(side), int(price), int(qty)) == want[1:]
-        assert mk.rng.tolist() == rng.s
-    assert inv.par[i, sc.column("seen")] == twin.seen
-
-
-def test_abides_momentum_follows_the_trend(abides_world):
-    """No order in its first 50 looks; then on a rising mid it buys at the ask, on a falling
-    one it sells at the bid."""
-    w, mk = abides_world
-    inv = w.inv
-    i = int(_rows(w, Kind.ABIDES_MOMENTUM)[1])
-    book = _exchange(w).book
-    rising = [_momo(book, inv, mk, i, 0, 9_000 + k, 9_002 + k) for k in range(80)]
-    assert not any(r[0] for r in rising[:50])
-    assert all(r[0] and r[1] == 1 and r[3] == 9_002 + k for k, r in enumerate(rising) if k >= 50)
-    # turning down from 9,079: the fast average (lag ~10 looks) falls below the slow one (lag
-    # ~25, 15 ticks behind) within 30 looks
-    falling = [_momo(book, inv, mk, i, 0, 9_079 - k, 9_081 - k) for k in range(60)]
-    assert falling[0][1] == 1
-    assert all(r[1] == -1 and r[3] == 9_079 - k for k, r in enumerate(falling) if k >= 30)
-
-
-@njit
-def _requote(book, pool, acc, tape, rules, tob, inv, mk, i, t, mid, b, a):
-    AK._abides_maker((book, pool, acc, tape, rules, tob), inv, mk, i, 0, t, False, mid, b, a,
-                     0, 1)
+# ---------------------------------------------------------------------------------------------
+# Market makers
+# ---------------------------------------------------------------------------------------------
 
 
 def _live(ex, accounts):
@@ -362,148 +409,319 @@ def _live(ex, accounts):
     return sorted((int((o[k, 7] & 3) - 1), int(bs[0, 0] + o[k, 5]), int(o[k, 2])) for k in live)
 
 
-def _order_row(side, price, qty, trader, t):
-    r = np.zeros(1, ORDER_DTYPE)
-    r[0] = (0, side, OrderKind.LIMIT, price, qty, trader, 0, 0, t)
-    return r
-
-
-@settings(max_examples=40, deadline=None)
-@given(b=st.integers(9_950, 9_999), gap=st.integers(1, 60), spread0=st.floats(1.0, 80.0),
-       trades=st.lists(st.tuples(st.integers(-70, 0), st.integers(1, 400), st.booleans()),
-                       max_size=6), t=st.integers(120, 23_000))
-def test_abides_maker_kernel_matches_its_twin(abides_world, b, gap, spread0, trades, t):
-    """A requote against a book (best bid b, ask b + gap) after fills of this minute and the
-    last: the maker's live orders afterwards are the twin's ladder (if no level crosses the
-    book), and a second requote replaces them."""
-    w, mk = abides_world
+@settings(max_examples=80, **SETTINGS)
+@given(dv=st.floats(-0.01, 0.01), first=st.booleans(), ratio=st.floats(0.5, 6.0),
+       pos_f=st.floats(-1.2, 1.2), half_bp=st.floats(0.1, 20.0), call=st.booleans())
+def test_maker_matches_its_twin(world, dv, first, ratio, pos_f, half_bp, call):
+    """The street quotes 5% either side of $100, so the maker's quotes rest inside: its bid
+    in the book, its ask returned, as the twin's."""
+    w, mk = world
     inv = w.inv
-    rows = _rows(w, Kind.ABIDES_MAKER)
-    lead = int(rows[0])
-    sc = SCHEMAS[Kind.ABIDES_MAKER]
-    p = {c: inv.par[lead, sc.column(c)] for c in sc.columns}
-    inv.par[lead, sc.column("spread")] = spread0
-    inv.oid[rows] = -1
-    a = b + gap
-    other = int(_rows(w, Kind.ABIDES_VALUE)[0])  # the counterpart of every background order
-    ex = _exchange(w)
-    fills = []
-    for dt, q, buy in sorted(trades):  # each a fill at the touch, taker side by `buy`
-        tm = t + dt
-        ex.submit(np.concatenate([_order_row(-1 if buy else 1, a if buy else b, q, other, tm),
-                                  _order_row(1 if buy else -1, a if buy else b, q, other, tm)]))
-        fills.append((tm, q, 1 if buy else -1))
-    ex.submit(np.concatenate([_order_row(1, b, 500, other, t), _order_row(-1, a, 500, other, t)]))
-    bids, asks, spread = abides_ladder_twin(
-        spread0, p["spread_alpha"], p["level_spacing"], p["price_skew"], p["pov"], p["size"],
-        rows.size, b, a, 0, fills, t, *_window(ex))
-    assume(bids[0][0] < a and asks[0][0] > b)  # no level trades on arrival
-    _requote(*ex.kernel_state(), inv, mk, lead, t, 0.5 * (a + b), b, a)
-    want = sorted([(1, p_, q) for p_, q in bids] + [(-1, p_, q) for p_, q in asks])
-    assert _live(ex, inv.acct[rows]) == want
-    assert inv.par[lead, sc.column("spread")] == pytest.approx(spread, rel=1e-12)
-    bids2, asks2, _ = abides_ladder_twin(
-        spread, p["spread_alpha"], p["level_spacing"], p["price_skew"], p["pov"], p["size"],
-        rows.size, b, a, 0, fills, t, *_window(ex))
-    assume(bids2[0][0] < a and asks2[0][0] > b)
-    _requote(*ex.kernel_state(), inv, mk, lead, t, 0.5 * (a + b), b, a)
-    # the old ladder was cancelled before the new one went out
-    assert _live(ex, inv.acct[rows]) == sorted([(1, p_, q) for p_, q in bids2]
-                                               + [(-1, p_, q) for p_, q in asks2])
+    i = int(_rows(w, Kind.MARKET_MAKER)[0])
+    assert inv.home[i] == 0
+    ex = _exchange(w, [(9_500, 10_500), (0, 0)], 100)
+    inv.par[i, market_maker.HALF] = half_bp
+    mk.var[0] = mk.var_ref[0] * ratio * ratio
+    pv = float(mk.logv[0])
+    inv.anchor[i] = np.nan if first else pv - dv
+    ex.acc.shares[i, 0] = int(pos_f * inv.par[i, market_maker.LIMIT_COL])
+    ks = kinds.spec("market_maker")
+    sit = _situation(ks, ex, w, mk, i, 100, call)
+    bid, ask = ks.twin(sit)
+    got = returned(decide_now(ks, ex, inv, mk, i, 100, call))
+    assert got == [ask]
+    assert _live(ex, [i]) == ([(1, bid.price, bid.qty)] if bid.qty > 0 else [])
+    assert inv.anchor[i] == sit.changed["anchor"] == pv
+    assert mk.rng.tolist() == sit.rng.s
 
 
-def maker_twin(par, mid, pv, anchor, ratio, pos, size, call_phase, liquidity=True):
-    """The market maker's quotes as agents/population.py's MarketMaker and `_market_maker`'s
-    docstring state them: centre = mid moved by the public value's change since the last quote
-    (the mid itself in a call phase or before a first quote); half-spread half_spread_bp of mid,
-    times 1 + widen x the excess volatility ratio; width max(1, half-up rounding of 2 x half)
-    ticks; the bid the tick at or below centre + skew - width / 2 + 1/2 (so a one-tick quote
-    straddles the centre), the ask width above; skew -pos / limit x width / 2; a side is empty
-    past the inventory limit, both when withdrawn. Returns (bid, bid qty, ask, ask qty)."""
-    sc = SCHEMAS[Kind.MARKET_MAKER]
-    half = mid * par[sc.column("half_spread_bp")] / 1e4 * (
-        1 + par[sc.column("widen")] * max(0.0, ratio - 1))
-    width = max(1, math.floor(2 * half + 0.5))
-    centre = mid if (call_phase or math.isnan(anchor)) else mid * math.exp(pv - anchor)
-    lim = par[sc.column("inventory_limit")]
-    bid = math.floor(centre - pos / lim * width / 2 - width / 2 + 0.5)
-    out = liquidity and ratio > par[sc.column("withdraw_ratio")]
-    return (bid, size if pos < lim and not out else 0, bid + width,
-            size if pos > -lim and not out else 0)
-
-
-@njit
-def _maker(book, pool, acc, tape, rules, tob, inv, mk, i, call_phase, mid, pos, size):
-    ex = (book, pool, acc, tape, rules, tob)
-    go, side, kind, price, qty, motive, slot = AK._market_maker(
-        ex, inv, mk, i, 0, 0, call_phase, mid, 0, 0, pos, size)
-    return price, qty
-
-
-@pytest.fixture(scope="module")
-def maker_world():
-    pop = Population(fundamental=Fundamental(count=0), momentum=Momentum(count=0),
-                     noise=Noise(count=0), market_maker=MarketMaker(per_stock=1),
-                     leveraged=Leveraged(count=0), passive=Passive(count=0),
-                     theme=Theme(count=0))
-    prices = np.array([100.0])
-    rng = np.random.default_rng(2)
-    w = build_investors(pop, prices, np.array([1.0]), rng)
-    mk = new_market_view(prices, np.array([1e-4]), vol_of_vol=0.3, common_factor=0.5,
-                         activity_gain=1.0, activity_max=5.0, vol_persistence_min=30.0,
-                         fast_min=1.0, slow_min=10.0, var_min=5.0, flow_noise=1.0,
-                         informational=True, fire_sale=True, liquidity=True, rng=rng)
-    # no price band to clip at; the book's window spans 80-320 dollars (half to twice 160)
-    ex = Exchange(np.array([16_000]), 1, MarketRules(luld=False))
-    ex.open_accounts(w.cash_cents, w.shares)
-    return ex, w.inv, mk
-
-
-def _quote(maker_world, mid, pos, size, call_phase):
-    """The maker's bid (read from the book it was sent to) and its returned ask."""
-    ex, inv, mk = maker_world
-    ask, qa = _maker(*ex.kernel_state(), inv, mk, 0, call_phase, mid, pos, size)
-    bid, _ = ex.best(0)
-    return bid, ask, qa
-
-
-def test_maker_quotes_one_tick_then_follow_public_value(maker_world):
+def test_maker_quotes_one_tick_then_follow_public_value_by_hand(world):
     """By hand: $100 (10,000 ticks), half-spread 0.5 bp = 0.5 tick, so one tick wide around the
-    mid; 10 bp of public value news later, the quotes sit 10 ticks higher although the mid has
-    not moved; a scenario news jump (value and jump row alike) moves the public value not."""
-    ex, inv, mk = maker_world
+    mid 10,000.5; 10 bp of public value news later, the quotes sit 10 ticks higher although the
+    mid has not moved; a scenario news jump (value and jump row alike) moves the public value
+    not."""
+    w, mk = world
+    inv = w.inv
+    i = int(_rows(w, Kind.MARKET_MAKER)[0])
+    inv.par[i, market_maker.HALF] = 0.5
+    ex0 = (9_000, 11_001)  # mid 10,000.5
     mk.var[0] = mk.var_ref[0]
-    inv.anchor[0] = np.nan
-    assert _quote(maker_world, 10_000.5, 0, 100, False)[:2] == (10_000, 10_001)
+    inv.anchor[i] = np.nan
+    ex0_ex = _exchange(w, [ex0, (0, 0)], 100)
+    ex0_ex.acc.shares[i, 0] = 0
+    ks = kinds.spec("market_maker")
+
+    def quote(m):
+        ex = _exchange(w, [ex0, (0, 0)], 100)
+        ex.acc.shares[i, 0] = 0
+        (ask,) = returned(decide_now(ks, ex, inv, m, i, 100, False))
+        return _live(ex, [i])[0][1], ask.price
+
+    assert quote(mk) == (10_000, 10_001)
     mk.logv[0] += 0.001  # e^0.001 x 10,000.5 = 10,010.5
-    assert _quote(maker_world, 10_000.5, 0, 100, False)[:2] == (10_010, 10_011)
-    mk2 = mk._replace(logv=mk.logv - 0.05, jump=np.full((1, 1), -0.05), isnews=np.ones(1),
-                      tjump=np.zeros((1, 1)), sal=np.ones(1), fired=np.zeros(1))
-    assert _quote((ex, inv, mk2), 10_000.5, 0, 100, False)[:2] == (10_000, 10_001)
+    assert quote(mk) == (10_010, 10_011)
+    mk2 = mk._replace(logv=mk.logv - 0.05, jump=np.full((1, 2), -0.05),
+                      isnews=np.ones(1), tjump=np.zeros((1, 2)), sal=np.ones(1),
+                      fired=np.zeros(1))
+    assert quote(mk2) == (10_000, 10_001)
     mk.logv[0] -= 0.001
 
 
-@settings(max_examples=80, deadline=None)
-@given(mid2=st.integers(20_000, 60_000),  # mids of 100-300 dollars, inside the book's window
-        dv=st.floats(-0.01, 0.01), first=st.booleans(),
-       ratio=st.floats(0.5, 6.0), pos_f=st.floats(-1.2, 1.2), size=st.integers(1, 500),
-       half_bp=st.floats(0.1, 20.0), call=st.booleans())
-def test_maker_kernel_matches_its_twin(maker_world, mid2, dv, first, ratio, pos_f, size, half_bp,
-                                       call):
-    ex, inv, mk = maker_world
-    sc = SCHEMAS[Kind.MARKET_MAKER]
-    inv.par[0, sc.column("half_spread_bp")] = half_bp
-    mk.var[0] = mk.var_ref[0] * ratio * ratio
-    mid = mid2 / 2.0
-    pv = float(mk.logv[0])
-    anchor = np.nan if first else pv - dv
-    inv.anchor[0] = anchor
-    pos = int(pos_f * inv.par[0, sc.column("inventory_limit")])
-    want = maker_twin(inv.par[0], mid, pv, anchor, ratio, pos, size, call)
-    bid, ask, qa = _quote(maker_world, mid, pos, size, call)
-    assert want[0] < want[2]
-    assert bid == (want[0] if want[1] > 0 else 0)  # no bid rests when none was sent
-    assert int(qa) == want[3]
-    if want[3] > 0:
-        assert int(ask) == want[2]
-    assert inv.anchor[0] == pv  # the maker remembers the public value it quoted on
+# ---------------------------------------------------------------------------------------------
+# Basket traders: leveraged funds and passive funds (their market orders, read off the tape)
+# ---------------------------------------------------------------------------------------------
+
+
+def _taken(ex, acct):
+    """(stock, side, qty, motive) of the market orders account `acct` sent, from the tape."""
+    tr = ex.trades()
+    out = []
+    for r in tr:
+        side = int(r["taker_side"])
+        if (r["buyer"] if side == 1 else r["seller"]) == acct:
+            motive = int(r["buyer_motive"] if side == 1 else r["seller_motive"])
+            out.append((int(r["stock"]), side, int(r["qty"]), motive))
+    return out
+
+
+def _as_taken(orders):
+    return [(o.stock, o.side, o.qty, o.motive) for o in orders if o.qty > 0]
+
+
+@settings(max_examples=80, **SETTINGS)
+@given(j=st.integers(0, 1), moves=st.tuples(st.floats(-0.6, 0.2), st.floats(-0.6, 0.2)),
+       redemption=st.floats(0.0, 2.0), fire=st.booleans(), call=st.booleans(),
+       bid_quoted=st.tuples(st.booleans(), st.booleans()))
+def test_leveraged_matches_its_twin(world, j, moves, redemption, fire, call, bid_quoted):
+    """A fund whose baskets' prices moved by `moves`: over its limit it sells a fraction of
+    every holding whose bid is quoted, at market; the tape has the twin's orders."""
+    w, mk = world
+    inv = w.inv
+    i = int(_rows(w, Kind.LEVERAGED)[j])
+    bests = [(REFS[s] - 1 if bid_quoted[s] else 0, REFS[s] + 1) for s in range(len(REFS))]
+    ex = _exchange(w, bests, 100)
+    for s in range(len(REFS)):
+        mk.logp[s] = math.log(REFS[s] * (1.0 + moves[s]))
+    inv.par[i, leveraged.REDEEM] = redemption
+    mk.cfg[AK.C_FIRE_SALE] = 1.0 if fire else 0.0
+    ks = kinds.spec("leveraged")
+    sit = _situation(ks, ex, w, mk, i, 100, call)
+    want = ks.twin(sit)
+    got = returned(decide_now(ks, ex, inv, mk, i, 100, call))
+    assert got == [] and _taken(ex, i) == _as_taken(want)
+    mk.cfg[AK.C_FIRE_SALE] = 1.0
+
+
+def test_leveraged_by_hand(world):
+    """A margin fund at 2.8x (limit 3.2) whose every holding halves: equity falls from E to
+    E - 1.4 E = -0.4 E, so it is over and sells 5% of each holding; at the starting prices it
+    sends nothing."""
+    w, mk = world
+    inv = w.inv
+    i = int(_rows(w, Kind.LEVERAGED)[0])  # the first funds are on margin
+    assert inv.par[i, leveraged.LEV_LIMIT] == 3.2
+    ks = kinds.spec("leveraged")
+    for s in range(len(REFS)):
+        mk.logp[s] = math.log(REFS[s])
+    ex = _exchange(w, [(r - 1, r + 1) for r in REFS], 100)
+    decide_now(ks, ex, inv, mk, i, 100, False)
+    assert _taken(ex, i) == []
+    for s in range(len(REFS)):
+        mk.logp[s] = math.log(REFS[s] * 0.5)
+    ex = _exchange(w, [(r - 1, r + 1) for r in REFS], 100)
+    decide_now(ks, ex, inv, mk, i, 100, False)
+    held = w.shares[i]
+    assert _taken(ex, i) == [(s, -1, int(held[s] * 0.05), Motive.FORCED)
+                             for s in range(len(REFS)) if int(held[s] * 0.05) > 0]
+    for s in range(len(REFS)):
+        mk.logp[s] = math.log(REFS[s])
+
+
+@settings(max_examples=80, **SETTINGS)
+@given(j=st.integers(0, 1), flow=st.tuples(st.floats(-2.0, 2.0), st.floats(-2.0, 2.0)),
+       own=st.floats(-2.0, 2.0), noise_=st.floats(0.0, 2.0), call=st.booleans(),
+       quoted=st.tuples(st.booleans(), st.booleans()))
+def test_passive_matches_its_twin(world, j, flow, own, noise_, call, quoted):
+    w, mk = world
+    inv = w.inv
+    i = int(_rows(w, Kind.PASSIVE)[j])
+    bests = [(REFS[s] - 1, REFS[s] + 1) if quoted[s] else (0, 0) for s in range(len(REFS))]
+    ex = _exchange(w, bests, 100)
+    mk.flow[:] = flow
+    inv.fflow[i] = own
+    mk.cfg[AK.C_FLOW] = noise_
+    ks = kinds.spec("passive")
+    sit = _situation(ks, ex, w, mk, i, 100, call)
+    want = ks.twin(sit)
+    got = returned(decide_now(ks, ex, inv, mk, i, 100, call))
+    assert got == [] and _taken(ex, i) == _as_taken(want)
+    assert mk.rng.tolist() == sit.rng.s
+    mk.flow[:] = 0.0
+    inv.fflow[i] = 0.0
+
+
+def test_passive_by_hand(world):
+    """No noise, a flow of -1 basket per arrival: an index fund (all stocks, value-weighted
+    3:1) of $200,000 baskets sells 0.75 x $200,000 / $100 = 1,500 shares of the first stock
+    and 0.25 x $200,000 / $40 = 1,250 of the second."""
+    w, mk = world
+    inv = w.inv
+    i = int(_rows(w, Kind.PASSIVE)[-1])  # the last fund: an index fund
+    assert inv.basket[i].tolist() == [0.75, 0.25]
+    mk.cfg[AK.C_FLOW] = 0.0
+    mk.flow[:] = -1.0
+    for s in range(len(REFS)):
+        mk.logp[s] = math.log(REFS[s])
+    ex = _exchange(w, [(r - 1, r + 1) for r in REFS], 100)
+    decide_now(kinds.spec("passive"), ex, inv, mk, i, 100, False)
+    assert _taken(ex, i) == [(0, -1, 1500, Motive.FUND_FLOW), (1, -1, 1250, Motive.FUND_FLOW)]
+    mk.flow[:] = 0.0
+    mk.cfg[AK.C_FLOW] = 1.0
+
+
+# ---------------------------------------------------------------------------------------------
+# ABIDES's RMSC04 kinds
+# ---------------------------------------------------------------------------------------------
+
+
+@settings(max_examples=60, **SETTINGS)
+@given(t=st.integers(0, 23_399), book=book_st, done=st.integers(-1, 1),
+       wake=st.floats(0, 23_400), call=st.booleans())
+def test_abides_noise_matches_its_twin(world, t, book, done, wake, call):
+    w, mk = world
+    inv = w.inv
+    i = int(_rows(w, Kind.ABIDES_NOISE)[0])
+    s = int(inv.home[i])
+    bests = [(0, 0)] * len(REFS)
+    bests[s] = _bests(REFS[s], book)
+    ex = _exchange(w, bests, t)
+    inv.par[i, abides_noise.WAKE], inv.par[i, abides_noise.DONE] = wake, done
+    ks = kinds.spec("abides_noise")
+    sit = _situation(ks, ex, w, mk, i, t, call)
+    want = ks.twin(sit)
+    assert returned(decide_now(ks, ex, inv, mk, i, t, call)) == want
+    assert inv.par[i, abides_noise.DONE] == sit.changed.get("done_day", done)
+    assert mk.rng.tolist() == sit.rng.s
+
+
+def test_abides_noise_trades_once_a_day_by_hand(world):
+    """Looking in every 10 s of a day, an agent sends exactly one order, at its first look past
+    its wake-up time."""
+    w, mk = world
+    inv = w.inv
+    i = int(_rows(w, Kind.ABIDES_NOISE)[1])
+    inv.par[i, abides_noise.WAKE], inv.par[i, abides_noise.DONE] = 5_000.5, -1
+    ks = kinds.spec("abides_noise")
+    ex = _exchange(w, [(r - 10, r + 10) for r in REFS], 0)
+    sent = [t for t in range(0, 23_400, 10)
+            if returned(decide_now(ks, ex, inv, mk, i, t, False))]
+    assert sent == [5_010]
+
+
+@settings(max_examples=80, **SETTINGS)
+@given(t=st.integers(0, 23_399), value=st.floats(0.9, 1.1), book=book_st, call=st.booleans())
+def test_abides_value_matches_its_twin(world, t, value, book, call):
+    w, mk = world
+    inv = w.inv
+    i = int(_rows(w, Kind.ABIDES_VALUE)[0])
+    s = int(inv.home[i])
+    assert inv.par[i, abides_value.RBAR] == REFS[s]
+    bests = [(0, 0)] * len(REFS)
+    bests[s] = _bests(REFS[s], book)
+    ex = _exchange(w, bests, t)
+    mk.logv[s] = math.log(REFS[s] * value)
+    ks = kinds.spec("abides_value")
+    sit = _situation(ks, ex, w, mk, i, t, call)
+    assert returned(decide_now(ks, ex, inv, mk, i, t, call)) == ks.twin(sit)
+    assert mk.rng.tolist() == sit.rng.s
+    mk.logv[s] = math.log(REFS[s])
+
+
+@settings(max_examples=30, **SETTINGS)
+@given(st.lists(st.tuples(st.integers(-100, 100), st.integers(1, 5), st.booleans()),
+                min_size=1, max_size=70))
+def test_abides_momentum_matches_its_twin(world, path):
+    w, mk = world
+    inv = w.inv
+    i = int(_rows(w, Kind.ABIDES_MOMENTUM)[0])
+    s = int(inv.home[i])
+    for c in (abides_momentum.MA_FAST, abides_momentum.MA_SLOW, abides_momentum.SEEN):
+        inv.par[i, c] = 0.0
+    ks = kinds.spec("abides_momentum")
+    for d, spread, one_sided in path:
+        bests = [(0, 0)] * len(REFS)
+        bests[s] = (0 if one_sided else REFS[s] + d, REFS[s] + d + spread)
+        ex = _exchange(w, bests, 100)
+        sit = _situation(ks, ex, w, mk, i, 100, False)
+        want = ks.twin(sit)
+        assert returned(decide_now(ks, ex, inv, mk, i, 100, False)) == want
+        for name, col in (("seen", abides_momentum.SEEN), ("ma_fast", abides_momentum.MA_FAST),
+                          ("ma_slow", abides_momentum.MA_SLOW)):
+            if name in sit.changed:
+                assert inv.par[i, col] == pytest.approx(sit.changed[name], rel=1e-12)
+        assert mk.rng.tolist() == sit.rng.s
+
+
+def _fill_row(side, price, qty, trader, stock, t):
+    r = np.zeros(1, ORDER_DTYPE)
+    r[0] = (0, side, OrderKind.LIMIT, price, qty, trader, stock, 0, t)
+    return r
+
+
+@settings(max_examples=40, **SETTINGS)
+@given(gap=st.integers(2, 60), spread0=st.floats(1.0, 80.0),
+       trades=st.lists(st.tuples(st.integers(-70, 0), st.integers(1, 400), st.booleans()),
+                       max_size=6), t=st.integers(120, 23_000))
+def test_abides_maker_matches_its_twin(world, gap, spread0, trades, t):
+    """A requote against a book (the street's bid b, ask b + gap) after fills of this minute
+    and the last: the ladder's live orders afterwards are the twin's (if no level crosses the
+    book)."""
+    w, mk = world
+    inv = w.inv
+    lead = int(_rows(w, Kind.ABIDES_MAKER)[0])
+    s = int(inv.home[lead])
+    rows = np.arange(lead, lead + 3)  # its ladder: num_ticks 3
+    inv.par[lead, abides_maker.SPREAD] = spread0
+    inv.oid[rows] = -1
+    b = REFS[s] - gap // 2
+    a = b + gap
+    other = int(_rows(w, Kind.ABIDES_VALUE)[0])  # the two sides of every earlier fill
+    ex = _exchange(w, [(0, 0)] * len(REFS), t - 70)
+    for dt, q, buy in sorted(trades):  # each a fill at the touch, taker side by `buy`
+        tm = t + dt
+        ex.submit(np.concatenate([_fill_row(-1 if buy else 1, a if buy else b, q, other, s, tm),
+                                  _fill_row(1 if buy else -1, a if buy else b, q, other, s,
+                                            tm)]))
+    ex.submit(np.concatenate([_fill_row(1, b, 500, other, s, t), _fill_row(-1, a, 500, other, s,
+                                                                           t)]))
+    ks = kinds.spec("abides_maker")
+    sit = _situation(ks, ex, w, mk, lead, t, False)
+    want = ks.twin(sit)
+    assert sit.legs == 3 and (inv.home[rows] == s).all()
+    assume(want[0].price < a and want[sit.legs].price > b)  # no level trades on arrival
+    assert returned(decide_now(ks, ex, inv, mk, lead, t, False)) == []
+    assert _live(ex, inv.acct[rows]) == sorted((o.side, o.price, o.qty) for o in want)
+    assert inv.par[lead, abides_maker.SPREAD] == pytest.approx(sit.changed["spread"],
+                                                                rel=1e-12)
+    assert mk.rng.tolist() == sit.rng.s
+
+
+# ---------------------------------------------------------------------------------------------
+# Every kind is covered
+# ---------------------------------------------------------------------------------------------
+
+#: the kinds this module drives against their twins (a kind registered without a test here
+#: fails the next test)
+TESTED = {fundamental.SPEC.name, theme.SPEC.name, momentum.SPEC.name, noise.SPEC.name,
+          market_maker.SPEC.name, leveraged.SPEC.name, passive.SPEC.name,
+          abides_noise.SPEC.name, abides_value.SPEC.name, abides_momentum.SPEC.name,
+          abides_maker.SPEC.name}
+
+
+def test_every_built_in_kind_has_a_twin_driven_here():
+    builtin = {ks.name for ks in kinds.kinds() if ks.builtin}
+    assert builtin == TESTED == {k.label for k in Kind}
+    for ks in kinds.kinds():
+        decide = getattr(ks.decide, "py_func", ks.decide)  # a function under NUMBA_DISABLE_JIT
+        assert callable(ks.twin) and ks.twin.__module__ == decide.__module__ or (
+            ks.name == "theme")  # theme shares the value traders' twin
