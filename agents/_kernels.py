@@ -129,7 +129,7 @@ class Investors(NamedTuple):
     gstart: np.ndarray  # int64[S + 2] where each group starts in `order` (and the end)
     gw: np.ndarray  # float64[S + 1] work space: each group's activity-weighted rate this tick
     capital: np.ndarray  # float64[N] cents: a value trader's or fund's own capital (equity) at
-    # the start, plus capital returned since (scenarios/day.py, at each open)
+    # the start, plus capital returned since (scenarios/engine/day.py, at each open)
     w0: np.ndarray  # float64[N] cents: cash plus holdings at the starting prices (P&L's zero)
     fflow: np.ndarray  # float64[N] a passive fund's own flow, baskets per arrival (+ buy)
     guide: np.ndarray = NO_GUIDE  # int64[N] work space: each group's guide table (`_guide`);

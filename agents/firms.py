@@ -1,9 +1,9 @@
 """Firms: hyperscalers that plan AI capex, chipmakers that sell into it.
 
-Plain objects (no Mesa here): `scenarios.model.SelloffModel` shows each as a Mesa agent
-through `agents.investor.FirmAgent`, a view, so a run without Mesa (`scenarios.simulation`) has
-the same firms. Firms do not trade. They hold the facts a shock acts through and they act
-between steps, when a scenario's shock asks them to (`scenarios/shocks.py`):
+Plain objects (no Mesa here): `scenarios.engine.model.SelloffModel` shows each as a Mesa agent
+through `agents.investor.FirmAgent`, a view, so a run without Mesa (`scenarios.engine.simulation`)
+has the same firms. Firms do not trade. They hold the facts a shock acts through and they act
+between steps, when a scenario's shock asks them to (`scenarios/library/shocks.py`):
 
 - a :class:`Hyperscaler` (MSFT, GOOGL, AMZN, META, ORCL) holds a 2025 AI capex plan and the capex
   the market expects of it; guidance moves the expectation to the plan and returns the direct

@@ -35,7 +35,7 @@ class Kind(IntEnum):
     MARKET_MAKER = 3
     LEVERAGED = 4
     PASSIVE = 5
-    # ABIDES's RMSC04 agents (scenarios/abides.py), for the comparison on equal work
+    # ABIDES's RMSC04 agents (scenarios/library/abides.py), for the comparison on equal work
     ABIDES_NOISE = 6
     ABIDES_VALUE = 7
     ABIDES_MOMENTUM = 8

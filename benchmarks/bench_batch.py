@@ -5,7 +5,7 @@
 First, where one run's CPU time goes inside a worker (CPU time, not wall: the host is shared):
 building the world (``SelloffModel(...)``), stepping it (``model.run()``, the model's own time),
 and recording the daily rows, with Python's defaults and with the worker settings of
-``scenarios.ensemble._init_worker`` (allocator keeps freed pages, ``gc.freeze``).
+``scenarios.studies.ensemble._init_worker`` (allocator keeps freed pages, ``gc.freeze``).
 
 Then a table: wall time, the runs' own time (the sum of ``wall_s``, measured inside the
 workers) and CPU time (``cpu_s``), runs per second, parallel efficiency (sum of the runs' own
@@ -30,7 +30,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from scenarios.batch import run_batch, warm
+from scenarios.studies.batch import run_batch, warm
 
 #: 3,000 value + 750 theme + 1,200 momentum + 4,944 noise + 4 x 19 makers + 20 + 10 funds =
 #: 10,000 investors
@@ -60,10 +60,10 @@ def _phases(mode: str, n: int) -> None:
     import functools
 
     from agents.params import apply_overrides
-    from scenarios.batch import _frames
-    from scenarios.catalog import get_scenario
-    from scenarios.ensemble import Job, _init_worker, _run_one
-    from scenarios.model import SelloffModel
+    from scenarios.engine.model import SelloffModel
+    from scenarios.library.catalog import get_scenario
+    from scenarios.studies.batch import _frames
+    from scenarios.studies.ensemble import Job, _init_worker, _run_one
 
     if mode == "worker":
         _init_worker()
@@ -117,7 +117,7 @@ def main() -> None:
         if not args.no_dask:
             from distributed import LocalCluster
 
-            from scenarios.batch import dask_executor
+            from scenarios.studies.batch import dask_executor
 
             t = time.perf_counter()
             with LocalCluster(n_workers=args.workers, threads_per_worker=1, processes=True,

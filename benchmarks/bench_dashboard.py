@@ -54,8 +54,8 @@ def main() -> None:
     import matplotlib
 
     matplotlib.use("Agg")
-    from scenarios.catalog import get_scenario
-    from scenarios.model import MINUTES, SelloffModel
+    from scenarios.engine.model import MINUTES, SelloffModel
+    from scenarios.library.catalog import get_scenario
     from viz.dashboard import charts
     from viz.dashboard.hub import FRAME_S
     from viz.dashboard.state import ClassroomModel

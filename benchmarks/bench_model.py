@@ -5,7 +5,7 @@
 (a) ABIDES RMSC04 on equal work (`abides_rmsc04`: ABIDES's RMSC04 agent kinds and parameters on
     one stock, one day), timed after a warm-up that compiles or loads the kernels, beside
     ABIDES's own figures for the same day measured on a machine of this kind (ABIDES is not run
-    here: scenarios/abides.py holds them); then the whole warm process
+    here: scenarios/library/abides.py holds them); then the whole warm process
     `selloff run abides_rmsc04 --days 1` in a subprocess against ABIDES's whole process.
 (b) The full world: the baseline scenario (19 stocks, default population of about 9,700
     investors), 5 days, in a fresh subprocess so that peak memory is the run's own; a short
@@ -57,8 +57,8 @@ event.register("numba:compile", compile_times)
 from market._cache import project_stamp
 stamp0 = project_stamp()
 from agents.params import apply_overrides
-from scenarios.model import SelloffModel
-from scenarios.catalog import get_scenario
+from scenarios.engine.model import SelloffModel
+from scenarios.library.catalog import get_scenario
 t_import = time.perf_counter() - t_start
 days, warm = int(sys.argv[1]), sys.argv[2] == "1"
 extra = json.loads(sys.argv[3]) if len(sys.argv) > 3 else []
@@ -95,7 +95,7 @@ print(json.dumps({
 FIRST_MINUTE = r"""
 import sys, time
 spawned = float(sys.argv[1])
-import scenarios.day as day
+import scenarios.engine.day as day
 step = day.TradingDay.step
 seen = []
 def first(self):
@@ -155,8 +155,8 @@ def world_subprocess(days: int, warm: bool, cache_dir: str | None = None,
 
 
 def abides_day() -> dict:
-    from scenarios.catalog import get_scenario
-    from scenarios.model import SelloffModel
+    from scenarios.engine.model import SelloffModel
+    from scenarios.library.catalog import get_scenario
 
     sc = get_scenario("abides_rmsc04")
     t = time.perf_counter()
@@ -319,7 +319,12 @@ def main() -> None:
 
 
 def print_abides(ab: dict) -> None:
-    from scenarios.abides import ABIDES_FILLS, ABIDES_LOOP_S, ABIDES_ORDERS, ABIDES_PROCESS_S
+    from scenarios.library.abides import (
+        ABIDES_FILLS,
+        ABIDES_LOOP_S,
+        ABIDES_ORDERS,
+        ABIDES_PROCESS_S,
+    )
 
     pr = ab["process"]
     print("(a) ABIDES RMSC04 on equal work: scenario abides_rmsc04, 1 stock, "
@@ -338,7 +343,8 @@ def print_abides(ab: dict) -> None:
           f"({ABIDES_LOOP_S / ab['run_cpu_s']:.0f}x), process {pr['cpu_s']:.2f} "
           f"({ABIDES_PROCESS_S / pr['cpu_s']:.0f}x).")
     print("    ABIDES's figures: one RMSC04 day (09:30-16:00) measured on a 2-core machine of "
-          "this kind when idle, not published (scenarios/abides.py); its day s is the kernel's "
+          "this kind when idle, not published (scenarios/library/abides.py); its day s is the "
+          "kernel's "
           "event loop, process s the whole run. Orders: limit and market orders, not cancels; "
           f"fills: executions. process s: `{' '.join(ABIDES_COMMAND)}` (best of 3 wall); "
           f"{ab['decisions']:,} decisions (the noise agents' looks for their wake-up time "

@@ -10,7 +10,7 @@ import sys
 import time
 from pathlib import Path
 
-from scenarios.ensemble import RunFailed
+from scenarios.studies.ensemble import RunFailed
 
 __all__ = ["main"]
 
@@ -50,7 +50,7 @@ def _out_dir(text: str) -> Path:
 
 
 def _check_out(out: Path, ours) -> Path:
-    from scenarios.outputs import OutputError, check_out
+    from scenarios.studies.outputs import OutputError, check_out
 
     try:
         return check_out(out, ours)
@@ -80,7 +80,7 @@ def cmd_demo(args) -> int:
 
     from market import Exchange, MarketRules, match_stream
     from market.streams import random_stream
-    from scenarios.outputs import DEMO_FILES, staged
+    from scenarios.studies.outputs import DEMO_FILES, staged
 
     if args.out:
         _check_out(args.out, DEMO_FILES)
@@ -132,7 +132,7 @@ def cmd_demo(args) -> int:
         summary = {"orders": n, "seed": args.seed, "fills": int(fills.size),
                    "match_stream_orders_per_s": n / t_match, "exchange_orders_per_s": n / t_ex,
                    "conserved": bool(conserved)}
-        from scenarios.outputs import atomic_text, strict_json
+        from scenarios.studies.outputs import atomic_text, strict_json
 
         with staged(args.out) as tmp:
             atomic_text(tmp / "demo.json", strict_json(summary, indent=2))
@@ -148,9 +148,15 @@ def cmd_facts(args) -> int:
     import dataclasses
 
     from agents.params import ParamError, apply_overrides
-    from scenarios.catalog import get_scenario
-    from scenarios.facts import BAND_ORDER, BAND_SHORT, check_scenario, format_table, run_facts
-    from scenarios.outputs import FACTS_FILES
+    from scenarios.library.catalog import get_scenario
+    from scenarios.studies.facts import (
+        BAND_ORDER,
+        BAND_SHORT,
+        check_scenario,
+        format_table,
+        run_facts,
+    )
+    from scenarios.studies.outputs import FACTS_FILES
 
     sc = get_scenario(args.scenario)
     try:
@@ -195,7 +201,7 @@ def _scenario_with(name: str, seed, days, sets):
     import dataclasses
 
     from agents.params import ParamError, apply_overrides
-    from scenarios.catalog import get_scenario
+    from scenarios.library.catalog import get_scenario
 
     sc = get_scenario(name)
     try:
@@ -216,7 +222,7 @@ def _cut(text: str, n: int) -> str:
 def cmd_fields(args) -> int:
     """List every settable path of a scenario: its value, type and range, and what it means."""
     from agents.params import describe
-    from scenarios.catalog import get_scenario
+    from scenarios.library.catalog import get_scenario
 
     rows = []
     for path, value, allowed in describe(get_scenario(args.scenario)):
@@ -233,7 +239,7 @@ def cmd_fields(args) -> int:
 
 def cmd_scenarios(args) -> int:
     """List the scenarios with their days, shocks and one-line descriptions."""
-    from scenarios.catalog import SCENARIOS
+    from scenarios.library.catalog import SCENARIOS
 
     for name, cls in SCENARIOS.items():
         sc = cls()
@@ -247,12 +253,12 @@ def cmd_scenarios(args) -> int:
 def cmd_run(args) -> int:
     """Run a scenario; write summary.json, bars.parquet, events.json and price_paths.png."""
     sc = _scenario_with(args.scenario, args.seed, args.days, args.set or [])
-    from scenarios.outputs import RUN_FILES, staged
+    from scenarios.studies.outputs import RUN_FILES, staged
 
     out = _check_out(args.out if args.out is not None else Path(f"out/{sc.name}-seed{sc.seed}"),
                      RUN_FILES)
-    from scenarios.ensemble import InlineExecutor, Job, job_id, run_ensemble, values
-    from scenarios.run import daily_returns, result_of, write_outputs
+    from scenarios.studies.ensemble import InlineExecutor, Job, job_id, run_ensemble, values
+    from scenarios.studies.run import daily_returns, result_of, write_outputs
 
     print(f"selloff run: {sc.name}, seed {sc.seed}, {_plural(sc.days, 'day')}, "
           f"{_plural(len(sc.tickers), 'stock')}, {_plural(len(sc.shocks), 'shock')}")
@@ -291,10 +297,10 @@ def _shocked_scenario(args, lacking: str):
 
 def cmd_attribute(args) -> int:
     """Channels on and off over seeds: what share of each stock's shock-day move each explains."""
-    from scenarios.attribute import attribute, format_table
+    from scenarios.studies.attribute import attribute, format_table
 
     sc, seeds = _shocked_scenario(args, "has no shocks to attribute")
-    from scenarios.outputs import ATTRIBUTION_FILES, atomic_text, staged, strict_json
+    from scenarios.studies.outputs import ATTRIBUTION_FILES, atomic_text, staged, strict_json
 
     out = _check_out(args.out if args.out is not None else Path(f"out/{sc.name}-attribution"),
                      ATTRIBUTION_FILES)
@@ -321,10 +327,10 @@ def cmd_attribute(args) -> int:
 
 def cmd_calibrate(args) -> int:
     """Run deepseek to 27 January over seeds; report Nvidia's day against its targets."""
-    from scenarios.calibration import format_report, measure, verdicts
+    from scenarios.studies.calibration import format_report, measure, verdicts
 
     sc = _scenario_with("deepseek", None, None, args.set or [])
-    from scenarios.outputs import CALIBRATION_FILES, atomic_text, staged, strict_json
+    from scenarios.studies.outputs import CALIBRATION_FILES, atomic_text, staged, strict_json
 
     seed0 = sc.seed if args.seed is None else args.seed
     seeds = _seeds(seed0, args.seeds)
@@ -332,7 +338,7 @@ def cmd_calibrate(args) -> int:
         _check_out(args.out, CALIBRATION_FILES)
     print(f"selloff calibrate: deepseek to 27 January, seeds {seeds[0]}..{seeds[-1]}, "
           "Nvidia's 27 January against its targets (medians over seeds)")
-    from scenarios.ensemble import JsonStore
+    from scenarios.studies.ensemble import JsonStore
 
     stats = measure(sc, seeds, workers=args.workers, scheduler=args.scheduler,
                     progress=sys.stderr.isatty(),
@@ -349,17 +355,17 @@ def cmd_calibrate(args) -> int:
 
 def cmd_predict(args) -> int:
     """Median moves over seeds of every stock and day from the shock day on: predictions."""
-    from scenarios.predict import format_predictions, predict
+    from scenarios.studies.predict import format_predictions, predict
 
     sc, seeds = _shocked_scenario(args, "has no shock to predict from")
-    from scenarios.outputs import PREDICTION_FILES, atomic_text, staged, strict_json
+    from scenarios.studies.outputs import PREDICTION_FILES, atomic_text, staged, strict_json
 
     if args.out:
         _check_out(args.out, PREDICTION_FILES)
     print(f"selloff predict: {sc.name}, seeds {seeds[0]}..{seeds[-1]}: median close-to-close "
           "return per stock and day, percent (* = calibrated; every other cell is a "
           "prediction, not a fit)")
-    from scenarios.ensemble import JsonStore
+    from scenarios.studies.ensemble import JsonStore
 
     res = predict(sc, seeds, workers=args.workers, scheduler=args.scheduler,
                   progress=sys.stderr.isatty(),
@@ -391,7 +397,7 @@ def _check_path(flag: str, path: str, scenario) -> None:
 def _batch_design(args, scenario):
     """The design of `selloff batch` from --grid or --sample/--points/--range (UsageError)."""
     from agents.params import ParamError, parse_value
-    from scenarios.batch import BatchError, grid_design, sample_design
+    from scenarios.studies.batch import BatchError, grid_design, sample_design
 
     if args.grid and args.sample:
         raise UsageError("--grid: use either --grid or --sample, not both")
@@ -443,7 +449,7 @@ def cmd_batch(args) -> int:
     import os
     import shlex
 
-    from scenarios.batch import BatchError, dask_executor, run_batch, validate_design
+    from scenarios.studies.batch import BatchError, dask_executor, run_batch, validate_design
 
     if args.workers is not None and args.scheduler:
         raise UsageError("--workers: use either --workers or --scheduler, not both")
@@ -520,7 +526,7 @@ def cmd_batch(args) -> int:
 
 def _same_batch_or_refuse(sc, design, args, out: Path) -> None:
     """Exit 2 before anything runs when `out` holds a different batch (without --force)."""
-    from scenarios.batch import BatchError, run_batch
+    from scenarios.studies.batch import BatchError, run_batch
 
     try:  # a dry run: raises on a different design, runs nothing when `executor` gets no job
         run_batch(sc, design, args.seeds, out, days=args.days, sets=args.set or [],
@@ -531,8 +537,8 @@ def _same_batch_or_refuse(sc, design, args, out: Path) -> None:
 
 def cmd_sensitivity(args) -> int:
     """SALib's Sobol or Morris indices of a batch's outcomes: table, sensitivity.json and .png."""
-    from scenarios.batch import BatchError, load_batch
-    from scenarios.sensitivity import SensitivityError, analyze, format_table, write
+    from scenarios.studies.batch import BatchError, load_batch
+    from scenarios.studies.sensitivity import SensitivityError, analyze, format_table, write
 
     try:
         res = load_batch(args.dir)
@@ -552,7 +558,7 @@ def cmd_plot(args) -> int:
     """Redraw the charts of a run folder (price_paths.png) or a batch folder (fan.png)."""
     d = args.dir
     if (d / "batch.json").exists():
-        from scenarios.batch import load_batch
+        from scenarios.studies.batch import load_batch
         from viz.fan import plot_fan
 
         print(f"wrote {plot_fan(load_batch(d), d / 'fan.png')}")
@@ -585,7 +591,7 @@ def _run_from_files(d: Path):
     arr = bars[cols].to_numpy(float).reshape(-1, len(tickers), 6)
     arr[..., :4] = np.round(arr[..., :4] * 100)
     roles = dict(zip(*(lambda u: (u.tickers, u.roles))(load_universe()), strict=True))
-    from scenarios.catalog import SCENARIOS
+    from scenarios.library.catalog import SCENARIOS
 
     cls = SCENARIOS.get(summ["scenario"])
     description = cls().description if cls is not None else ""
@@ -716,7 +722,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     def scenario_choice(label: str):
         def parse(text: str) -> str:
-            from scenarios.catalog import SCENARIOS
+            from scenarios.library.catalog import SCENARIOS
 
             if text not in SCENARIOS:
                 raise argparse.ArgumentTypeError(

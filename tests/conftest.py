@@ -8,7 +8,7 @@ scenario. Test files that need their own sizes keep them, and say why.
 import pytest
 
 from agents.params import apply_overrides
-from scenarios.catalog import get_scenario
+from scenarios.library.catalog import get_scenario
 
 #: investors per kind of the small world, and a short pre-open
 SMALL_POPULATION = ["population.fundamental.count=300", "population.theme.count=75",

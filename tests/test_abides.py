@@ -1,8 +1,8 @@
 """`abides_rmsc04` against ABIDES's RMSC04: the work of a day (orders, fills), the agents' rates
 and behaviours, the fundamental, conservation and determinism.
 
-ABIDES's figures (scenarios/abides.py) were measured on ABIDES itself: about 40,000 orders and
-19,800 fills for one RMSC04 day. The expected order count below is derived from RMSC04's
+ABIDES's figures (scenarios/library/abides.py) were measured on ABIDES itself: about 40,000
+orders and 19,800 fills for one RMSC04 day. The expected order count below is derived from RMSC04's
 configuration alone, not from our code.
 """
 
@@ -11,9 +11,9 @@ import pytest
 
 from agents.schema import SCHEMAS, Kind
 from market import SESSION_SECONDS, Motive
-from scenarios.abides import ABIDES_FILLS, ABIDES_ORDERS
-from scenarios.catalog import get_scenario
-from scenarios.model import SelloffModel
+from scenarios.engine.model import SelloffModel
+from scenarios.library.abides import ABIDES_FILLS, ABIDES_ORDERS
+from scenarios.library.catalog import get_scenario
 
 #: the band around ABIDES's figures a day's orders and fills must land in
 BAND = (0.8, 1.2)

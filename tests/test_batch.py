@@ -18,15 +18,15 @@ import pytest
 from conftest import SMALL_POPULATION
 
 from agents.params import describe
-from scenarios.batch import (
+from scenarios.cli import main
+from scenarios.library.catalog import get_scenario
+from scenarios.studies.batch import (
     BatchError,
     grid_design,
     load_batch,
     run_batch,
     sample_design,
 )
-from scenarios.catalog import get_scenario
-from scenarios.cli import main
 
 #: a small world: each two-day run takes well under a second once compiled
 SMALL = [*SMALL_POPULATION, 'tickers=["NVDA","AMD","TSM","MSFT"]']
@@ -140,7 +140,7 @@ def test_batch_daily_equals_selloff_run(tmp_path):
 
 
 def test_a_run_that_raises_is_a_failed_row_and_the_batch_goes_on(tmp_path, monkeypatch):
-    from scenarios.simulation import Simulation
+    from scenarios.engine.simulation import Simulation
 
     real = Simulation.run
 
@@ -182,7 +182,7 @@ def test_a_different_design_is_refused_unless_forced(tmp_path):
 
 _KILLED_SCRIPT = """
 import sys
-from scenarios.batch import grid_design, run_batch
+from scenarios.studies.batch import grid_design, run_batch
 SMALL = {small!r}
 if __name__ == "__main__":
     run_batch("deepseek", grid_design({{"shocks.deepseek.size": [-0.1, -0.2, -0.3]}}), 4,
@@ -228,7 +228,7 @@ def test_resume_after_sigkill_of_the_batch(tmp_path):
 
 def test_dask_cluster_with_a_worker_killed_mid_batch(tmp_path):
     distributed = pytest.importorskip("distributed")
-    from scenarios.batch import dask_executor
+    from scenarios.studies.batch import dask_executor
 
     design = grid_design({"shocks.deepseek.size": [-0.15, -0.3]})
     local = run_batch("deepseek", design, 4, tmp_path / "local", days=2, sets=SMALL, workers=1)
@@ -276,7 +276,7 @@ def test_dask_cluster_with_a_worker_killed_mid_batch(tmp_path):
 def test_mesa_batch_run_works_on_our_model():
     import mesa
 
-    from scenarios.batch import MesaBatchModel
+    from scenarios.studies.batch import MesaBatchModel
 
     params = {"scenario": "deepseek", "days": 2, "seed": 2,
               "shocks.deepseek.size": [-0.05, -0.45],
@@ -381,7 +381,7 @@ def test_cli_plot_redraws_a_run_folder(tmp_path):
 
 
 def test_sobol_indices_find_the_parameter_that_matters(tmp_path):
-    from scenarios.sensitivity import analyze
+    from scenarios.studies.sensitivity import analyze
 
     # on the first day the DeepSeek news (day 1) has not fired: its size cannot matter there
     ranges = {"dynamics.vol_scale": (0.3, 3.0), "shocks.deepseek.size": (-0.4, -0.1)}

@@ -14,8 +14,8 @@ from agents.beliefs import add_row, conviction, reading_times, set_salience, the
 from agents.loop import new_market_view, view_of
 from agents.population import Population, build_investors
 from agents.schema import Kind
-from scenarios.model import SelloffModel
-from scenarios.shocks import AIDemandNews, FirmStatement
+from scenarios.engine.model import SelloffModel
+from scenarios.library.shocks import AIDemandNews, FirmStatement
 
 SESSION = 23_400
 
@@ -198,7 +198,7 @@ SMALL = ["population.fundamental.count=300", "population.theme.count=75",
 
 def _small(shocks, *sets, days=4):
     from agents.params import apply_overrides
-    from scenarios.catalog import get_scenario
+    from scenarios.library.catalog import get_scenario
 
     sc = apply_overrides(get_scenario("baseline"), [*SMALL, f"days={days}", *sets])
     return dataclasses.replace(sc, shocks=tuple(shocks))

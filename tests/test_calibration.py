@@ -6,8 +6,8 @@ import types
 import numpy as np
 import pytest
 
-from scenarios.calibration import TARGETS, day_stats, measure, verdicts
-from scenarios.catalog import get_scenario
+from scenarios.library.catalog import get_scenario
+from scenarios.studies.calibration import TARGETS, day_stats, measure, verdicts
 
 
 def test_day_stats_reads_the_day_against_the_day_before():

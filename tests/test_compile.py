@@ -29,8 +29,8 @@ class Count(event.Listener):
 
 event.register("numba:compile", Count())
 from agents.params import apply_overrides
-from scenarios.catalog import get_scenario
-from scenarios.model import SelloffModel
+from scenarios.library.catalog import get_scenario
+from scenarios.engine.model import SelloffModel
 
 sc = apply_overrides(get_scenario("deepseek"), [
     "days=2", 'tickers=["NVDA","TSM","MSFT"]', "population.noise.count=60",

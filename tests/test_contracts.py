@@ -15,7 +15,7 @@ import pandas as pd
 import pytest
 
 from scenarios.cli import main
-from scenarios.outputs import check_out, staged, strict_json
+from scenarios.studies.outputs import check_out, staged, strict_json
 
 TINY = ['tickers=["NVDA","MSFT"]', "population.fundamental.count=40",
         "population.momentum.count=20", "population.noise.count=80",
@@ -59,9 +59,9 @@ def test_bad_run_input_exits_2_with_one_line_and_leaves_nothing(extra, needle, t
     argv = ["run", "deepseek", "--days", "2"] + extra
     if "--out" not in extra:
         argv += ["--out", str(tmp_path / "o")]
-    import scenarios.run
+    import scenarios.studies.run
 
-    monkeypatch.setattr(scenarios.run, "run", lambda *a, **k: pytest.fail("a run started"))
+    monkeypatch.setattr(scenarios.studies.run, "run", lambda *a, **k: pytest.fail("a run started"))
     assert main(argv) == 2
     err = capsys.readouterr().err.strip()
     assert needle in err and "\n" not in err and "Traceback" not in err, err
@@ -92,7 +92,7 @@ def test_calibrate_refuses_seeds_beyond_the_range(capsys):
 
 def test_a_dict_override_keeps_the_scenarios_other_values(tmp_path):
     from agents.params import apply_overrides
-    from scenarios.catalog import get_scenario
+    from scenarios.library.catalog import get_scenario
 
     sc = get_scenario("deepseek")
     new = apply_overrides(sc, ['population.noise={"count": 200}',

@@ -235,7 +235,7 @@ def test_crowded_funds_hold_the_ai_theme_and_the_2024_winners():
 
 
 def test_the_crowding_switch_gives_every_fund_the_market(small_scenario):
-    from scenarios.model import SelloffModel
+    from scenarios.engine.model import SelloffModel
 
     off = SelloffModel(small_scenario("deepseek", "channels.crowding=false", "days=1"), 0)
     on = SelloffModel(small_scenario("deepseek", "days=1"), 0)
@@ -317,7 +317,7 @@ def test_fund_flows_chase_the_basket_and_remember_past_days(small_scenario):
     money out that day (flow = flow_per_return x return so far) and keep doing so at the next
     open (the memory of the fall); with the channel off the flow stays 0."""
     from agents.population import basket_returns
-    from scenarios.model import SelloffModel
+    from scenarios.engine.model import SelloffModel
 
     for on in (True, False):
         sc = small_scenario("deepseek", f"channels.fund_flows={str(on).lower()}", "days=3",
@@ -346,8 +346,8 @@ def test_fund_flows_chase_the_basket_and_remember_past_days(small_scenario):
 def _close_against_value(small_scenario, *overrides, seed=0):
     """Nvidia's close against its value (%) on each of three days of the small baseline world,
     semiconductor ETFs selling three baskets per arrival all of day 1 and not after."""
-    from scenarios.model import SelloffModel
-    from scenarios.shocks import FundFlow
+    from scenarios.engine.model import SelloffModel
+    from scenarios.library.shocks import FundFlow
 
     sc = small_scenario("baseline", "days=3", "channels.fund_flows=false",
                         # no news here: without this a value trader would take the gap for
@@ -390,9 +390,9 @@ def test_predict_prints_and_writes_the_median_of_the_runs(tmp_path, capsys):
     from conftest import SMALL_POPULATION
 
     from agents.params import apply_overrides
-    from scenarios.catalog import get_scenario
     from scenarios.cli import main
-    from scenarios.run import run
+    from scenarios.library.catalog import get_scenario
+    from scenarios.studies.run import run
 
     sets = [*SMALL_POPULATION, "days=3", 'tickers=["NVDA", "TSM", "MSFT"]']
     argv = ["predict", "deepseek", "--seeds", "3", "--workers", "1", "--out",
@@ -421,7 +421,7 @@ def test_capital_carries_overnight_and_only_what_was_lost_comes_back(small_scena
     """Across the open of 28 January: with capital returns off, value traders' capital is what it
     was at the close (nothing resets overnight); with them on it only grows, and only for traders
     who had lost."""
-    from scenarios.model import SelloffModel
+    from scenarios.engine.model import SelloffModel
 
     for returns in (False, True):
         sc = small_scenario("deepseek", "days=3",

@@ -8,10 +8,10 @@ import numpy as np
 import pytest
 
 from agents.params import apply_overrides
-from scenarios.catalog import get_scenario
-from scenarios.model import MINUTES
-from scenarios.recording import VOLUME
-from scenarios.run import run
+from scenarios.engine.model import MINUTES
+from scenarios.engine.recording import VOLUME
+from scenarios.library.catalog import get_scenario
+from scenarios.studies.run import run
 
 SMALL = ("days=1", 'tickers=["NVDA","TSM","MSFT","ASML"]', "population.noise.count=300",
          "population.fundamental.count=200", "population.momentum.count=80",
@@ -68,7 +68,8 @@ def test_knob_ranges_are_the_fields_specs():
 
 
 def test_dashboard_run_gives_the_same_bars_as_selloff_run():
-    """The page's way (card -> ClassroomModel, stepped to the close) against scenarios.run."""
+    """The page's way (card -> ClassroomModel, stepped to the close) against
+    scenarios.studies.run."""
     from viz.dashboard.state import ClassroomModel
 
     sets = (*SMALL, "shocks.r1_early.size=-0.1")
@@ -123,7 +124,7 @@ def test_net_by_motive_is_what_each_motive_bought_minus_sold():
     every minute and stock, so the dollars cancel up to rounding; market makers, the largest
     gross traders, come out small on net."""
     from market import Motive
-    from scenarios.recording import BOUGHT, SOLD
+    from scenarios.engine.recording import BOUGHT, SOLD
     from viz.dashboard.state import ClassroomModel
 
     cm = ClassroomModel("deepseek", 2, (*SMALL, "days=2", "shocks.deepseek.size=-0.4"),
@@ -255,7 +256,7 @@ def test_page_body_renders_every_tab_from_a_frame(tab):
     solara = pytest.importorskip("solara")
     import ipywidgets
 
-    from scenarios.scenario import Channels
+    from scenarios.library.scenario import Channels
     from viz.dashboard import app
     from viz.dashboard.hub import Run
     from viz.dashboard.state import RunCard
@@ -407,7 +408,7 @@ def test_every_channel_of_the_model_has_a_twin():
     gets its twin (and its switch) without a list to edit."""
     import dataclasses
 
-    from scenarios.scenario import Channels
+    from scenarios.library.scenario import Channels
     from viz.dashboard.state import TWINS
 
     offs = {tuple(v) for v in TWINS.values() if v}

@@ -153,7 +153,7 @@ def _layout(page, what):
 
 def _every_lesson_fits(page):
     """Each preset's lesson, put into the page's lesson panel, fits the left column."""
-    from scenarios.catalog import SCENARIOS
+    from scenarios.library.catalog import SCENARIOS
     from viz.dashboard.app import _markdown
     from viz.dashboard.lessons import lesson_for
 

@@ -14,9 +14,16 @@ import pytest
 from conftest import SMALL_POPULATION
 
 from agents.params import apply_overrides
-from scenarios import ensemble
-from scenarios.catalog import get_scenario
-from scenarios.ensemble import InlineExecutor, Job, JsonStore, RunFailed, run_ensemble, values
+from scenarios.library.catalog import get_scenario
+from scenarios.studies import ensemble
+from scenarios.studies.ensemble import (
+    InlineExecutor,
+    Job,
+    JsonStore,
+    RunFailed,
+    run_ensemble,
+    values,
+)
 
 SMALL = [*SMALL_POPULATION, 'tickers=["NVDA","TSM","MSFT"]', "days=2"]
 REPO = Path(__file__).resolve().parents[1]

@@ -1,5 +1,6 @@
-"""`scenarios.facts` and `selloff facts`: a short run writes a well-formed facts.json and figure;
-bad input exits 2 with one line; the baseline's stylized facts hold their bands over seeds."""
+"""`scenarios.studies.facts` and `selloff facts`: a short run writes a well-formed facts.json and
+figure; bad input exits 2 with one line; the baseline's stylized facts hold their bands over
+seeds."""
 
 import json
 import subprocess
@@ -9,9 +10,9 @@ import pytest
 from conftest import SMALL_POPULATION
 
 from agents.params import apply_overrides
-from scenarios.catalog import get_scenario
 from scenarios.cli import main
-from scenarios.facts import BAND_ORDER, CROSS_BAND_ORDER, format_table, run_facts
+from scenarios.library.catalog import get_scenario
+from scenarios.studies.facts import BAND_ORDER, CROSS_BAND_ORDER, format_table, run_facts
 from viz.facts import plot_facts
 
 TICKERS = ["NVDA", "MSFT", "TSM"]

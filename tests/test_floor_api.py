@@ -27,9 +27,9 @@ from floor_client import (
     wait_for,
 )
 
+from scenarios.engine.simulation import MINUTES, Simulation
 from scenarios.floor import replay
 from scenarios.floor.session import FloorSession
-from scenarios.simulation import MINUTES, Simulation
 from viz.floor import start
 
 

@@ -13,6 +13,7 @@ from floor_client import SEED, slow_floor, small_deepseek, small_sets
 
 from agents.params import ParamError
 from market import Motive
+from scenarios.engine.simulation import MINUTES, Simulation
 from scenarios.floor import (
     Action,
     Floor,
@@ -26,7 +27,6 @@ from scenarios.floor import (
 )
 from scenarios.floor.log import LogError, SessionLog, read_segments
 from scenarios.floor.orders import check_buying_power
-from scenarios.simulation import MINUTES, Simulation
 
 TICKERS = ("AAA", "BBB")
 BUY, SELL = 1, -1

@@ -22,7 +22,7 @@ from agents.population import Population, build_investors
 from agents.schema import KIND_NAMES, kind_code
 from market import ORDER_DTYPE, Exchange, MarketRules, Motive, OrderKind
 from market import compiled as X
-from scenarios.simulation import Simulation
+from scenarios.engine.simulation import Simulation
 
 MOTIVE = np.int64(Motive.DIP_BUY)  # a numpy int: one compiled copy of the order entry
 

@@ -32,7 +32,7 @@ def imports(tree: ast.Module, package: str):
 
 def violations(source: str, relpath: str) -> list[str]:
     """Every upward or private cross-package import in the module at `relpath` (e.g.
-    "scenarios/model.py") whose text is `source`."""
+    "scenarios/engine/model.py") whose text is `source`."""
     package = relpath.split("/")[0]
     rank = LAYERS.index(package)
     bad = []
@@ -58,7 +58,7 @@ def modules():
 def test_every_package_is_checked():
     found = {m.split("/")[0] for m in modules()}
     assert found == set(LAYERS)
-    assert "scenarios/model.py" in modules() and "agents/_kernels.py" in modules()
+    assert "scenarios/engine/model.py" in modules() and "agents/_kernels.py" in modules()
 
 
 @pytest.mark.parametrize("relpath", modules())
@@ -67,13 +67,14 @@ def test_imports_point_down_and_stay_public(relpath):
 
 
 @pytest.mark.parametrize("source, relpath, why", [
-    ("from market import _kernels as MK", "scenarios/model.py", "private to market: _kernels"),
+    ("from market import _kernels as MK", "scenarios/engine/model.py",
+     "private to market: _kernels"),
     ("import market._cache", "agents/x.py", "private to market: _cache"),
     ("from agents._kernels import run_ticks", "scenarios/x.py", "private to agents: _kernels"),
-    ("from scenarios.model import MINUTES", "agents/x.py", "upward: agents may not import"),
-    ("import viz.paths", "scenarios/run.py", "upward: scenarios may not import viz"),
+    ("from scenarios.engine.model import MINUTES", "agents/x.py", "upward: agents may not import"),
+    ("import viz.paths", "scenarios/studies/run.py", "upward: scenarios may not import viz"),
     ("from viz.paths import plot", "scenarios/cli.py", "upward"),  # module level: not lazy
-    ("def f():\n    from viz.paths import plot\n", "scenarios/run.py", "upward"),
+    ("def f():\n    from viz.paths import plot\n", "scenarios/studies/run.py", "upward"),
 ])
 def test_the_checker_finds_each_kind_of_violation(source, relpath, why):
     found = violations(source, relpath)

@@ -11,8 +11,8 @@ import mesa
 import pytest
 
 from agents.params import apply_overrides
-from scenarios.catalog import get_scenario
-from scenarios.model import Investor, SelloffModel
+from scenarios.engine.model import Investor, SelloffModel
+from scenarios.library.catalog import get_scenario
 
 TINY = ['tickers=["NVDA", "MSFT"]', "days=1", "population.fundamental.count=20",
         "population.momentum.count=10", "population.noise.count=40",

@@ -14,9 +14,9 @@ from hypothesis import strategies as st
 from agents.loop import attention_rates
 from agents.params import apply_overrides
 from agents.schema import KIND_NAMES
-from scenarios.catalog import get_scenario
-from scenarios.model import MINUTES, Investor, SelloffModel
-from scenarios.recording import BOUGHT, SOLD, TRADES, VOLUME
+from scenarios.engine.model import MINUTES, Investor, SelloffModel
+from scenarios.engine.recording import BOUGHT, SOLD, TRADES, VOLUME
+from scenarios.library.catalog import get_scenario
 
 #: the tests' small world (conftest.py) on three stocks for one day
 SMALL = [*SMALL_POPULATION, 'tickers=["NVDA", "TSM", "MSFT"]', "days=1"]
@@ -104,7 +104,7 @@ def _fingerprint(seed: int) -> str:
         "import dataclasses, hashlib, sys\n"
         "sys.path.insert(0, 'tests')\n"
         "from test_model import small\n"
-        "from scenarios.model import SelloffModel\n"
+        "from scenarios.engine.model import SelloffModel\n"
         f"m = SelloffModel(dataclasses.replace(small(), days=1), seed={seed})\n"
         "for _ in range(90): m.step()\n"
         "print(hashlib.sha256(m.bars.tobytes() + m.exchange.cash.tobytes()).hexdigest())\n"
@@ -178,7 +178,7 @@ def test_attention_rates_equal_a_numpy_twin(n_news, n, t, seed):
 def test_simulation_without_mesa_is_the_mesa_model_draw_for_draw(small_scenario):
     """`selloff run` steps a `Simulation` (no Mesa); a notebook steps `SelloffModel`: the same
     scenario and seed must give the same market, minute for minute, across a news day."""
-    from scenarios.simulation import Simulation
+    from scenarios.engine.simulation import Simulation
 
     sc = small_scenario("deepseek", 'tickers=["NVDA", "TSM", "MSFT"]', "days=2")
     a, b = Simulation(sc, seed=5).run(), SelloffModel(sc, seed=5).run()

@@ -10,9 +10,9 @@ import pandas as pd
 import pytest
 from conftest import SMALL_POPULATION
 
-from scenarios.catalog import SCENARIOS, get_scenario
 from scenarios.cli import main
-from scenarios.recording import VOLUME
+from scenarios.engine.recording import VOLUME
+from scenarios.library.catalog import SCENARIOS, get_scenario
 
 ROOT = Path(__file__).resolve().parent.parent
 SMALL = SMALL_POPULATION
@@ -113,7 +113,7 @@ def test_same_scenario_seed_and_overrides_give_identical_summaries(tmp_path):
     assert a == b
     assert not (tmp_path / "a" / "price_paths.png").exists()  # --no-plot
     from agents.params import apply_overrides
-    from scenarios.run import run, summary_dict
+    from scenarios.studies.run import run, summary_dict
 
     sc = apply_overrides(get_scenario("deepseek"), [*SMALL, TICKERS, "days=2"])
     here = json.dumps(summary_dict(run(sc)), indent=1) + "\n"
@@ -160,7 +160,7 @@ def test_attribute_writes_table_json_and_chart_and_resumes(tmp_path, capsys):
 
 def test_every_scenario_runs_and_fires_its_shocks():
     from agents.params import apply_overrides
-    from scenarios.run import run
+    from scenarios.studies.run import run
 
     for name in SCENARIOS:
         sc = get_scenario(name)

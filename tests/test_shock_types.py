@@ -5,9 +5,8 @@ import dataclasses
 import pytest
 
 from agents.params import ParamError, _spec, apply_overrides
-from scenarios.attribute import shock_day
-from scenarios.catalog import get_scenario
-from scenarios.shocks import (
+from scenarios.library.catalog import get_scenario
+from scenarios.library.shocks import (
     SHOCK_TYPES,
     AIDemandNews,
     CapexGuidance,
@@ -18,6 +17,7 @@ from scenarios.shocks import (
     ShockError,
     SupplyDisruption,
 )
+from scenarios.studies.attribute import shock_day
 
 
 def _types():

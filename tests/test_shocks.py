@@ -13,10 +13,10 @@ from agents.networks import ExposureParams, ai_exposure, demand_value_change, su
 from agents.params import ParamError, apply_overrides
 from agents.schema import Motive
 from agents.universe import load_edges, load_universe
-from scenarios.catalog import get_scenario
-from scenarios.model import MINUTES, SelloffModel
-from scenarios.recording import SOLD
-from scenarios.shocks import (
+from scenarios.engine.model import MINUTES, SelloffModel
+from scenarios.engine.recording import SOLD
+from scenarios.library.catalog import get_scenario
+from scenarios.library.shocks import (
     CHINA_REVENUE,
     FAB_ABROAD,
     AIDemandNews,

@@ -1,4 +1,5 @@
-"""Tests for scenarios.stylized: estimators against known distributions, bands that discriminate."""
+"""Tests for scenarios.studies.stylized: estimators against known distributions, bands that
+discriminate."""
 
 import json
 import math
@@ -8,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from scenarios.stylized import (
+from scenarios.studies.stylized import (
     StylizedInputError,
     aggregate_returns,
     autocorr,

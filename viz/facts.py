@@ -1,4 +1,4 @@
-"""The stylized-facts figure of `selloff facts` (scenarios.facts.run_facts's result)."""
+"""The stylized-facts figure of `selloff facts` (scenarios.studies.facts.run_facts's result)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from typing import Any
 
 import numpy as np
 
-from scenarios.facts import CCDF_X, KURTOSIS_HORIZONS
+from scenarios.studies.facts import CCDF_X, KURTOSIS_HORIZONS
 from viz import pyplot
 
 __all__ = ["plot_facts"]

@@ -1,6 +1,6 @@
 """fan.png: a batch's paths over seeds, per group of stocks, one colour per design point.
 
-For each role group (scenarios.run.ROLE_GROUPS) the equal-weighted cumulative return of its
+For each role group (scenarios.studies.run.ROLE_GROUPS) the equal-weighted cumulative return of its
 stocks against the close before the first day, in percent; the median over seeds as a line and
 the 50% band shaded around it and the 90% band (shaded for one point, dashed outlines for
 several, which would otherwise muddy each other). The path runs through each day's open and
@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from scenarios.run import ROLE_GROUPS
+from scenarios.studies.run import ROLE_GROUPS
 from viz import save_png
 
 __all__ = ["fan_paths", "plot_fan"]
@@ -90,7 +90,7 @@ def _label(res, point: int) -> str:
 
 def _shocks(res):
     from agents.params import apply_overrides
-    from scenarios.catalog import get_scenario
+    from scenarios.library.catalog import get_scenario
 
     try:
         sc = apply_overrides(get_scenario(res.meta["scenario"]),
@@ -113,7 +113,8 @@ def _merge_marks(shocks, within: float = 0.05):
 
 
 def plot_fan(res, path: Path) -> Path:
-    """Draw the fan chart of the batch ``res`` (scenarios.batch.BatchResult) into ``path``."""
+    """Draw the fan chart of the batch ``res`` (scenarios.studies.batch.BatchResult) into
+    ``path``."""
     from viz import pyplot
 
     plt = pyplot()

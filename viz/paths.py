@@ -7,8 +7,8 @@ from pathlib import Path
 
 import numpy as np
 
-from scenarios.run import ROLE_GROUPS
-from scenarios.simulation import MINUTES
+from scenarios.engine.simulation import MINUTES
+from scenarios.studies.run import ROLE_GROUPS
 from viz import save_png
 
 __all__ = ["plot_price_paths"]
@@ -20,7 +20,7 @@ def _day_label(iso: str) -> str:
 
 
 def plot_price_paths(res, path: Path) -> Path:
-    """Draw the run `res` (scenarios.run.RunResult) into `path` (PNG) and return the path."""
+    """Draw the run `res` (scenarios.studies.run.RunResult) into `path` (PNG); return the path."""
     from viz import pyplot
 
     plt = pyplot()

@@ -1,4 +1,4 @@
-"""The chart of a sensitivity analysis (scenarios.sensitivity.analyze)."""
+"""The chart of a sensitivity analysis (scenarios.studies.sensitivity.analyze)."""
 
 from pathlib import Path
 

@@ -34,8 +34,8 @@ class AbidesValue:
     exactly at it with probability 0.1. With one side of the book empty: a random side at the
     estimate.
 
-    The fundamental is the loop's value path (see scenarios/abides.py for how it matches RMSC04's
-    oracle). r_bar is the stock's starting price (RMSC04: 100,000 ticks).
+    The fundamental is the loop's value path (see scenarios/library/abides.py for how it matches
+    RMSC04's oracle). r_bar is the stock's starting price (RMSC04: 100,000 ticks).
     """
 
     count: int = param(0, 0, 200_000, doc="agents (RMSC04: 102)")

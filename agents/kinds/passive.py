@@ -33,8 +33,9 @@ class Passive:
     A fund's own flow, in baskets per arrival, is ``flow_per_return * (r_today + m)``, with
     r_today its basket's return since the previous close and m the memory of earlier days'
     returns, ``m <- 0.5 ** (1 / flow_days) * (m + r_yesterday)`` at each open
-    (scenarios/news.py). ``sector_share`` of the funds are semiconductor ETFs (chip designers,
-    IP, foundry, equipment, memory, value-weighted), the rest index funds (the whole universe):
+    (scenarios/engine/news.py). ``sector_share`` of the funds are semiconductor ETFs (chip
+    designers, IP, foundry, equipment, memory, value-weighted), the rest index funds (the whole
+    universe):
     SMH and SOXX held roughly $35-40bn at the end of 2024 against roughly $320bn in QQQ, so
     about a tenth. ``flow_per_return`` 2.5: a 10% fall of its basket makes a fund's net outflow
     as large as the typical size of its baseline random flows (0.25 baskets per arrival), an

@@ -48,7 +48,7 @@ def run_job(scenario, seed: int, minutes: int, report=None) -> dict:
     """Step `scenario` (no students) `minutes` minutes; return its minute closes and volumes
     ([minutes, stocks], cents and shares) and the shares sold under motive `forced` per stock.
     `report(minute)` is called every few minutes."""
-    from scenarios.simulation import Simulation
+    from scenarios.engine.simulation import Simulation
 
     sim = Simulation(dataclasses.replace(scenario, seed=seed), seed)
     for g in range(minutes):

@@ -32,7 +32,7 @@ from pathlib import Path
 
 import numpy as np
 
-from scenarios.calendar import trading_dates
+from scenarios.engine.calendar import trading_dates
 
 from .debrief import DebriefRunner, debrief, paths
 from .log import SessionLog
@@ -74,7 +74,7 @@ class FloorSession:
     """A session of `scenario` with the students' settings `floor`.
 
     Args:
-        scenario: a scenarios.scenario.Scenario (its --set overrides applied).
+        scenario: a scenarios.library.scenario.Scenario (its --set overrides applied).
         floor: a Floor.
         seed: the world's seed (default the scenario's).
         sets: the scenario's --set overrides (recorded in the log, for replay).
@@ -695,7 +695,7 @@ class FloorSession:
         """debrief.json, fills.csv and leaderboard.csv into the session's folder (each whole)."""
         if self.out is None:
             return
-        from scenarios.outputs import atomic_text, strict_json
+        from scenarios.studies.outputs import atomic_text, strict_json
 
         self.out.mkdir(parents=True, exist_ok=True)
         if self.state == "ended":

@@ -25,8 +25,8 @@ import numpy as np
 from agents.params import ParamError, apply_overrides, to_dict
 from market import ORDER_DTYPE, SESSION_SECONDS, TAPE_DTYPE, InvalidOrderError, Motive
 from market import OrderKind as _Kind
-from scenarios.calendar import trading_dates
-from scenarios.simulation import MINUTES, Simulation
+from scenarios.engine.calendar import trading_dates
+from scenarios.engine.simulation import MINUTES, Simulation
 
 from .log import LOG_VERSION, LogError, SessionLog, read_segments
 from .orders import BUY, SELL, FloorError, check_buying_power, margin_state
@@ -116,7 +116,7 @@ class FloorWorld(Simulation):
     `join(name)` between minutes.
 
     Args:
-        scenario: a scenarios.scenario.Scenario.
+        scenario: a scenarios.library.scenario.Scenario.
         floor: the students' settings (scenarios.floor.Floor).
         seed: the world's seed (default the scenario's).
         log: a SessionLog that gets every join and action as it enters (None: no log).
@@ -466,7 +466,7 @@ def replay(path, segment: int = -1, until: int | None = None) -> FloorWorld:
         LogError: an unreadable log, or one whose scenario's parameters differ from what the
             scenario gives today (the code changed since).
     """
-    from scenarios.catalog import get_scenario
+    from scenarios.library.catalog import get_scenario
 
     seg = read_segments(path)[segment]
     head = seg[0]

@@ -28,7 +28,7 @@ import ipyvue
 import solara
 import traitlets
 
-from scenarios.catalog import SCENARIOS
+from scenarios.library.catalog import SCENARIOS
 from viz.dashboard.hub import FRAME_S, SPEEDS, WATCH_S, Busy, Frame, get_hub
 from viz.dashboard.lessons import lesson_for
 from viz.dashboard.state import (

@@ -26,8 +26,8 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 
-from scenarios.model import MINUTES
-from scenarios.run import ROLE_GROUPS
+from scenarios.engine.model import MINUTES
+from scenarios.studies.run import ROLE_GROUPS
 
 __all__ = ["price_figure", "book_figure", "network_figure", "motive_figure",
            "leverage_figure", "chart", "png", "FONT", "VIEWS"]
@@ -63,7 +63,7 @@ def _xdays(ax, cm, label_px: float = 70.0):
     """Days on the x axis: a grey line at each open, the day's name under its middle; on a
     narrow axis or a long run, only every k-th day is named, so no two names touch (a name
     takes about `label_px` pixels)."""
-    from scenarios.calendar import trading_dates
+    from scenarios.engine.calendar import trading_dates
 
     days = cm.sc.days
     ax.set_xlim(0, days * MINUTES)
@@ -343,7 +343,7 @@ class NetworkChart(_Chart):
         self._day = None
 
     def update(self):
-        from scenarios.calendar import trading_dates
+        from scenarios.engine.calendar import trading_dates
         from viz.dashboard.state import day_label
 
         cm = self.cm
@@ -400,7 +400,7 @@ class MotiveChart(_Chart):
         self._days = None
 
     def update(self):
-        from scenarios.calendar import trading_dates
+        from scenarios.engine.calendar import trading_dates
         from viz.dashboard.state import day_label
 
         cm = self.cm

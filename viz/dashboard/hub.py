@@ -521,7 +521,7 @@ def _status(playing: bool, speed: float, running: bool) -> str:
 def _jumps(m: ClassroomModel) -> list[tuple[str, int]]:
     """Where the lecturer can jump from here: before the lesson's shock day's opening auction
     (while it is ahead) and the close of the day now trading."""
-    from scenarios.calendar import trading_dates
+    from scenarios.engine.calendar import trading_dates
 
     dates = trading_dates(m.sc.start_date, m.sc.days)
     out = []

@@ -5,7 +5,7 @@ exactly as the page does. A run is named by a *run card*: scenario, seed, ``--se
 the twin (a channel off, or no shock). The same card stepped to the close gives the same bars as
 ``selloff run SCENARIO --seed N --set ...``: both build ``SelloffModel(scenario, seed)`` from
 ``apply_overrides(get_scenario(name), overrides)`` with the seed replaced, as
-``scenarios.run.run`` does.
+``scenarios.studies.run.run`` does.
 """
 
 from __future__ import annotations
@@ -23,9 +23,9 @@ from mesa import Model
 from agents.params import ParamError, ParamSpec, apply_overrides
 from agents.schema import SCHEMAS, Kind
 from market import Motive
-from scenarios.catalog import SCENARIOS, get_scenario
-from scenarios.model import MINUTES, SelloffModel
-from scenarios.recording import BOUGHT, SOLD
+from scenarios.engine.model import MINUTES, SelloffModel
+from scenarios.engine.recording import BOUGHT, SOLD
+from scenarios.library.catalog import SCENARIOS, get_scenario
 
 __all__ = ["ClassroomModel", "RunCard", "TWINS", "Knob", "lesson_knobs", "card_from_query",
            "card_to_query", "CardError", "shock_minutes", "clock_text", "day_label", "main_shock",
@@ -46,7 +46,7 @@ _TWIN_LABELS = {
 def _twins() -> dict:
     """label -> overrides added to the main run's: one channel off for every field of the
     scenario's Channels (a channel added to the model gets its twin here), no shock, no twin."""
-    from scenarios.scenario import Channels
+    from scenarios.library.scenario import Channels
 
     out = {}
     for f in dataclasses.fields(Channels):
@@ -283,7 +283,7 @@ def shock_minutes(sc) -> list[int]:
 
 def clock_text(start_date: str, days: int, t: int) -> str:
     """'Mon 27 Jan 10:41' for the t-th minute stepped (0 = before the first open)."""
-    from scenarios.calendar import trading_dates
+    from scenarios.engine.calendar import trading_dates
 
     dates = trading_dates(start_date, days)
     if t <= 0:
@@ -307,7 +307,7 @@ def day_label(iso: str) -> str:
 
 def _previous_trading_day(iso: str) -> str:
     """The trading day before `iso` (weekends and the exchange's holidays skipped)."""
-    from scenarios.calendar import trading_dates
+    from scenarios.engine.calendar import trading_dates
 
     d = dt.date.fromisoformat(iso)
     for _ in range(10):
@@ -543,8 +543,8 @@ class ClassroomModel(Model):
     def bars_csv(self) -> bytes:
         """The minute bars stepped so far as CSV (the bars.parquet columns), as of one
         minute (read under ``lock``)."""
-        from scenarios.calendar import trading_dates
-        from scenarios.run import RunResult, bars_frame
+        from scenarios.engine.calendar import trading_dates
+        from scenarios.studies.run import RunResult, bars_frame
 
         with self.lock:
             m = self.main
@@ -608,7 +608,7 @@ class ClassroomModel(Model):
 
     def event_lines(self) -> list[str]:
         """The events so far: shocks as they fired, firms' statements, halts (oldest first)."""
-        from scenarios.calendar import trading_dates
+        from scenarios.engine.calendar import trading_dates
 
         dates = trading_dates(self.sc.start_date, self.sc.days)
 
@@ -633,7 +633,7 @@ _COLUMN = {"equipment": 0, "foundry": 1, "memory": 1, "ip_licensor": 1, "chip_de
 
 def _kind_index(model, name: str) -> np.ndarray:
     """Indices of the investors of one kind, read through the Mesa agents (the public view)."""
-    from scenarios.model import Investor
+    from scenarios.engine.model import Investor
 
     idx = [a.index for a in model.agents if isinstance(a, Investor) and a.kind == name]
     return np.asarray(sorted(idx), np.int64)

@@ -468,7 +468,7 @@ class FloorHandler(BaseHTTPRequestHandler):
     def api_debrief(self):
         """GET /api/debrief (instructor) -> the debrief so far."""
         self._instructor()
-        from scenarios.outputs import strict_json
+        from scenarios.studies.outputs import strict_json
 
         self._json(strict_json(self.server.session.debrief(), indent=None).encode())
 

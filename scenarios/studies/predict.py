@@ -23,7 +23,7 @@ CALIBRATED = {("NVDA", "2025-01-27")}
 
 def _returns(m) -> list:
     """The measure of one run: its close-to-close returns [day, stock]."""
-    from scenarios.run import result_of
+    from scenarios.studies.run import result_of
 
     return result_of(m).close_returns().tolist()
 
@@ -31,14 +31,14 @@ def _returns(m) -> list:
 def predict(scenario, seeds, workers: int = 1, first_day: int | None = None,
             scheduler: str | None = None, progress: bool = False, store=None) -> dict:
     """Close-to-close returns (%) per day from `first_day` (default: the shock day,
-    scenarios.attribute.shock_day) and stock: median and quartiles over `seeds` (each a full
+    scenarios.studies.attribute.shock_day) and stock: median and quartiles over `seeds` (each a full
     run of `scenario`, through the ensemble runner; kept in `store`, a
-    `scenarios.ensemble.Store`, if given, so that a rerun resumes)."""
-    from scenarios.calendar import trading_dates
-    from scenarios.ensemble import Job, job_id, run_ensemble, values
+    `scenarios.studies.ensemble.Store`, if given, so that a rerun resumes)."""
+    from scenarios.engine.calendar import trading_dates
+    from scenarios.studies.ensemble import Job, job_id, run_ensemble, values
 
     if first_day is None:
-        from scenarios.attribute import shock_day
+        from scenarios.studies.attribute import shock_day
 
         first_day = shock_day(scenario)
     jobs = [Job(job_id("predict", to_dict(scenario), s), s, s,

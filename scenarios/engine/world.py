@@ -1,9 +1,10 @@
 """World building: the universe's stocks, the exchange, the investors and the loop's market view.
 
-`build_world(m, spec)` sets on model `m` what a scenario `spec` (scenarios.scenario.Scenario)
-describes, drawing from `m.rng` in a fixed order (investors, the loop's two xoshiro states, the
-value and news streams); `add_firms` the firms; `add_agents` the Mesa views on investors and
-firms (a Mesa model only); `shock_schedule` orders the scenario's shocks by (day, minute).
+`build_world(m, spec)` sets on model `m` what a scenario `spec`
+(scenarios.library.scenario.Scenario) describes, drawing from `m.rng` in a fixed order (investors,
+the loop's two xoshiro states, the value and news streams); `add_firms` the firms; `add_agents` the
+Mesa views on investors and firms (a Mesa model only); `shock_schedule` orders the scenario's shocks
+by (day, minute).
 """
 
 import dataclasses

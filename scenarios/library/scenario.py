@@ -14,7 +14,7 @@ from agents.params import ParamError, param
 from agents.population import (
     Population,
 )
-from scenarios.shocks import Shock
+from scenarios.library.shocks import Shock
 
 __all__ = ["ALL_TICKERS", "Channels", "Dynamics", "Rules", "Scenario"]
 
@@ -95,10 +95,10 @@ class Rules:
 
 @dataclass(frozen=True)
 class Scenario:
-    """A world: universe, investors, rules, days and timed shocks (scenarios/shocks.py).
+    """A world: universe, investors, rules, days and timed shocks (scenarios/library/shocks.py).
 
-    Every field has a default that runs; scenarios in scenarios/catalog.py subclass this with
-    their own defaults.
+    Every field has a default that runs; scenarios in scenarios/library/catalog.py subclass this
+    with their own defaults.
     """
 
     name: str = param("baseline", doc="the scenario's name (letters, digits, _ and -; it names "
@@ -117,13 +117,13 @@ class Scenario:
     expectations: ExpectationParams = param(ExpectationParams())
     beliefs: Beliefs = param(Beliefs())
     shocks: tuple[Shock, ...] = param(
-        (), doc="timed shocks (scenarios/shocks.py), addressed by name")
+        (), doc="timed shocks (scenarios/library/shocks.py), addressed by name")
 
     def __post_init__(self):
         if not isinstance(self.name, str) or not _NAME.fullmatch(self.name):
             raise ParamError(f"name: must be 1-64 letters, digits, _ or - starting with a letter "
                              f"or digit (got {self.name!r})", "name")
-        from scenarios.calendar import check_start
+        from scenarios.engine.calendar import check_start
 
         try:
             check_start(self.start_date, self.days if isinstance(self.days, int) else 1)
@@ -135,8 +135,9 @@ class Scenario:
         for i, sh in enumerate(self.shocks):
             if not _is_shock(sh):
                 raise ParamError(
-                    f"shocks: element {i} must be a shock (one of scenarios/shocks.py's types: "
-                    f"AIDemandNews, CapexGuidance, ...; got {type(sh).__name__} {sh!r:.40}); "
+                    f"shocks: element {i} must be a shock (one of scenarios/library/shocks.py's "
+                    f"types: AIDemandNews, CapexGuidance, ...; got {type(sh).__name__} "
+                    f"{sh!r:.40}); "
                     "change a shock's fields by name, e.g. shocks.deepseek.size=-0.3", "shocks")
         self._check_persuades()
         if not self.tickers:
@@ -148,7 +149,7 @@ class Scenario:
     def _check_persuades(self) -> None:
         """A news that argues a reading must name an AI-demand news that fires before it (with
         no Jevons readers there is no reading, and it persuades nobody)."""
-        from scenarios.shocks import AIDemandNews
+        from scenarios.library.shocks import AIDemandNews
 
         for sh in self.shocks:
             name = getattr(sh, "persuades", "")

@@ -1,18 +1,19 @@
-"""Every scenario `selloff run` knows, by name. Each lives in its own module of scenarios/."""
+"""Every scenario `selloff run` knows, by name. Each lives in its own module of
+scenarios/library/."""
 
-from scenarios.scenario import Scenario
+from scenarios.library.scenario import Scenario
 
 __all__ = ["SCENARIOS", "get_scenario", "scenario_names"]
 
 
 def _load() -> dict[str, type[Scenario]]:
-    from scenarios.abides import AbidesRMSC04
-    from scenarios.baseline import Baseline
-    from scenarios.chip_tariffs import ChipTariffs
-    from scenarios.deepseek import DeepSeek
-    from scenarios.export_controls import ExportControls
-    from scenarios.jevons import Jevons
-    from scenarios.taiwan_disruption import TaiwanDisruption
+    from scenarios.library.abides import AbidesRMSC04
+    from scenarios.library.baseline import Baseline
+    from scenarios.library.chip_tariffs import ChipTariffs
+    from scenarios.library.deepseek import DeepSeek
+    from scenarios.library.export_controls import ExportControls
+    from scenarios.library.jevons import Jevons
+    from scenarios.library.taiwan_disruption import TaiwanDisruption
 
     classes = (Baseline, AbidesRMSC04, DeepSeek, ChipTariffs, ExportControls, TaiwanDisruption,
                Jevons)

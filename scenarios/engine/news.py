@@ -1,7 +1,7 @@
 """Shock effects and news: what a firing shock does to values, revenues, flows and liquidity,
 and how investors hear of it (the information network) and attend to it.
 
-`NewsEffects` is a part of `scenarios.model.SelloffModel`; `_init_news` sets its state.
+`NewsEffects` is a part of `scenarios.engine.model.SelloffModel`; `_init_news` sets its state.
 """
 
 import numpy as np

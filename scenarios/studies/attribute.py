@@ -46,9 +46,9 @@ MEASURES = ("close", "trough", "next_day")
 
 def shock_day(scenario) -> int:
     """The day of the scenario's largest shock: the one that moves a simulated stock's value
-    most (its effect on a fresh world, scenarios.world.value_context), or, among shocks that
+    most (its effect on a fresh world, scenarios.engine.world.value_context), or, among shocks that
     move no value (flows, liquidity), the largest by `Shock.magnitude`; ties go to the first."""
-    from scenarios.world import value_context
+    from scenarios.engine.world import value_context
 
     news = [s for s in scenario.shocks if getattr(s, "enabled", True) and s.day < scenario.days]
     if not news:
@@ -87,7 +87,7 @@ def _key(scenario, seed) -> str:
 def _moves(m, day: int) -> dict:
     """The measure of one run: each stock's close-to-close move on `day`, its low against the
     previous close, and the next day's move (NaN where there is none); fractions."""
-    from scenarios.run import result_of
+    from scenarios.studies.run import result_of
 
     res = result_of(m)
     rets = res.close_returns()
@@ -103,7 +103,7 @@ def attribute(scenario, seeds, out: Path, workers: int = 2, progress: bool = Fal
     """Run the configurations over `seeds` through the ensemble runner (each run kept in
     `out/runs` as it finishes, so an interrupted attribution resumes); return the
     attribution."""
-    from scenarios.ensemble import Job, JsonStore, run_ensemble, values
+    from scenarios.studies.ensemble import Job, JsonStore, run_ensemble, values
 
     out = Path(out)
     configs = configurations(scenario)
@@ -135,7 +135,7 @@ def attribute(scenario, seeds, out: Path, workers: int = 2, progress: bool = Fal
                 "direct_pct": pct(direct),
                 "moves_by_config_pct": {k: pct(mean[k][m]) for k in mean}}
 
-    from scenarios.calendar import trading_dates
+    from scenarios.engine.calendar import trading_dates
 
     dates = trading_dates(scenario.start_date, min(scenario.days, day + 2))
     out = {

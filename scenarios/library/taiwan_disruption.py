@@ -7,8 +7,8 @@ customers lose output through the supply network.
 from dataclasses import dataclass
 
 from agents.params import param
-from scenarios.scenario import Scenario
-from scenarios.shocks import LiquidityWithdrawal, SupplyDisruption
+from scenarios.library.scenario import Scenario
+from scenarios.library.shocks import LiquidityWithdrawal, SupplyDisruption
 
 
 @dataclass(frozen=True)
@@ -22,4 +22,4 @@ class TaiwanDisruption(Scenario):
         SupplyDisruption(name="disruption", day=1, minute=90, weeks=6.0, reach=0.3,
                          spread_per_hour=3.0),
         LiquidityWithdrawal(name="liquidity", day=1, minute=90, duration_min=60),
-    ), doc="timed shocks (scenarios/shocks.py), by name")
+    ), doc="timed shocks (scenarios/library/shocks.py), by name")

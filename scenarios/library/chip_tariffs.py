@@ -7,8 +7,8 @@ volume through the supply network; buyers of compute pay the part passed on.
 from dataclasses import dataclass
 
 from agents.params import param
-from scenarios.scenario import Scenario
-from scenarios.shocks import ChipTariff
+from scenarios.library.scenario import Scenario
+from scenarios.library.shocks import ChipTariff
 
 
 @dataclass(frozen=True)
@@ -20,4 +20,4 @@ class ChipTariffs(Scenario):
     days: int = param(5, 1, 250, doc="trading days simulated")
     shocks: tuple = param((ChipTariff(name="tariff", day=1, minute=-1, rate=0.25, reach=0.5,
                                       spread_per_hour=2.0),),
-                          doc="timed shocks (scenarios/shocks.py), by name")
+                          doc="timed shocks (scenarios/library/shocks.py), by name")

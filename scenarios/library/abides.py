@@ -47,7 +47,7 @@ from agents.population import (
     Passive,
     Theme,
 )
-from scenarios.scenario import ALL_TICKERS, Dynamics, Rules, Scenario
+from scenarios.library.scenario import ALL_TICKERS, Dynamics, Rules, Scenario
 
 __all__ = ["RMSC04", "AbidesRMSC04", "ABIDES_ORDERS", "ABIDES_FILLS", "ABIDES_LOOP_S",
            "ABIDES_PROCESS_S"]

@@ -26,7 +26,7 @@ __all__ = ["OutputError", "check_out", "staged", "strict_json", "atomic_text", "
 
 #: what each command's folder holds; a folder holding anything else is never replaced
 RUN_FILES = ("summary.json", "bars.parquet", "events.json", "price_paths.png")
-#: a study's "runs" folder keeps each finished run (scenarios.ensemble.JsonStore): a rerun
+#: a study's "runs" folder keeps each finished run (scenarios.studies.ensemble.JsonStore): a rerun
 #: resumes from it
 FACTS_FILES = ("facts.json", "facts.png", "runs")
 ATTRIBUTION_FILES = ("attribution.json", "attribution.png", "runs")

@@ -22,9 +22,9 @@ from pathlib import Path
 import numpy as np
 
 from agents.params import to_dict
-from scenarios.calendar import trading_dates
-from scenarios.outputs import RUN_FILES, atomic_text, strict_json
-from scenarios.simulation import MINUTES, Simulation
+from scenarios.engine.calendar import trading_dates
+from scenarios.engine.simulation import MINUTES, Simulation
+from scenarios.studies.outputs import RUN_FILES, atomic_text, strict_json
 
 __all__ = ["RunResult", "run", "result_of", "write_outputs", "summary_dict", "daily_returns",
            "ROLE_GROUPS", "RUN_FILES"]
@@ -81,8 +81,8 @@ def result_of(m, wall_s: float = float("nan")) -> RunResult:
 
 def run(scenario, seed: int | None = None, progress: bool = False) -> RunResult:
     """Run `scenario` (with `seed`, default its own) to the end in this process: a `Simulation`
-    (no Mesa: the same bars as `scenarios.model.SelloffModel` gives). Errors are raised; a
-    study's runs go through `scenarios.ensemble.run_ensemble`, which makes them rows."""
+    (no Mesa: the same bars as `scenarios.engine.model.SelloffModel` gives). Errors are raised; a
+    study's runs go through `scenarios.studies.ensemble.run_ensemble`, which makes them rows."""
     seed = scenario.seed if seed is None else int(seed)
     scenario = dataclasses.replace(scenario, seed=seed)
     t = time.perf_counter()
@@ -149,7 +149,7 @@ def daily_returns(res: RunResult) -> str:
 def write_outputs(res: RunResult, out: Path) -> dict[str, Path]:
     """Write summary.json, bars.parquet and events.json (the plot is viz.paths'), each whole.
 
-    For a folder that is complete or absent, write into `scenarios.outputs.staged(out)`.
+    For a folder that is complete or absent, write into `scenarios.studies.outputs.staged(out)`.
     """
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)

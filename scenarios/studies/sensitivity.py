@@ -76,7 +76,7 @@ def outcome_values(res, expr: str) -> np.ndarray:
 
 
 def analyze(res, outcomes: list[str] | None = None, seed: int = 0) -> dict:
-    """SALib's indices for each outcome of the batch ``res`` (scenarios.batch.BatchResult).
+    """SALib's indices for each outcome of the batch ``res`` (scenarios.studies.batch.BatchResult).
 
     Returns:
         ``{"method", "parameters", "outcomes": {expr: {param: {...indices}}}}``.
@@ -144,6 +144,6 @@ def format_table(sens: dict) -> str:
 
 def write(sens: dict, out: Path) -> Path:
     """sensitivity.json in ``out`` (strict JSON, whole or not at all); the chart is viz's."""
-    from scenarios.outputs import atomic_text, strict_json
+    from scenarios.studies.outputs import atomic_text, strict_json
 
     return atomic_text(Path(out) / "sensitivity.json", strict_json(sens))

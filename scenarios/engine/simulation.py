@@ -1,11 +1,11 @@
 """A world stepped without Mesa: what `selloff run`, batches, attribution and calibration run.
 
-`Simulation(scenario, seed)` builds and steps exactly what `scenarios.model.SelloffModel` does,
-draw for draw (the same generators, seeded the same way as Mesa's `Model(rng=seed)` seeds its
+`Simulation(scenario, seed)` builds and steps exactly what `scenarios.engine.model.SelloffModel`
+does, draw for draw (the same generators, seeded the same way as Mesa's `Model(rng=seed)` seeds its
 own), and records the same bars; it has no Mesa agents and no DataCollector, so a run neither
 imports Mesa (about 0.7 s of a command's start) nor builds ten thousand agent objects it never
-reads. `SelloffModel` is this plus Mesa: the model a notebook, `mesa.batch_run` and the
-classroom step, whose `agents` and `datacollector` show the same run.
+reads. `SelloffModel` is this plus Mesa: the model a notebook, `mesa.batch_run` and the classroom
+step, whose `agents` and `datacollector` show the same run.
 """
 
 import random
@@ -21,7 +21,7 @@ __all__ = ["Simulation", "MINUTES"]
 
 
 class Simulation(NewsEffects, TradingDay, Recording):
-    """A world built from a scenario (scenarios.scenario.Scenario); `step()` is one trading
+    """A world built from a scenario (scenarios.library.scenario.Scenario); `step()` is one trading
     minute, `run()` runs every day.
 
     Attributes after steps: `bars` (minute OHLCV per stock, ticks and shares), `motive_volume`
@@ -33,7 +33,7 @@ class Simulation(NewsEffects, TradingDay, Recording):
 
     def __init__(self, scenario, seed: int | None = None):
         seed = scenario.seed if seed is None else int(seed)
-        # as Mesa's Model(rng=seed) seeds its generators (scenarios.model)
+        # as Mesa's Model(rng=seed) seeds its generators (scenarios.engine.model)
         self.rng = np.random.default_rng(seed)
         self.random = random.Random(seed)
         self.running = True

@@ -1,7 +1,7 @@
 """Recording: minute bars, motive volumes, spreads and depth samples; daily OHLCV.
 
-`Recording` is a part of `scenarios.simulation.Simulation`; `_init_recording` allocates its
-arrays. (The Mesa DataCollector is `scenarios.model.SelloffModel`'s.)
+`Recording` is a part of `scenarios.engine.simulation.Simulation`; `_init_recording` allocates its
+arrays. (The Mesa DataCollector is `scenarios.engine.model.SelloffModel`'s.)
 """
 
 import numpy as np

@@ -3,8 +3,8 @@
 One code path for `selloff run`, `batch`, `attribute`, `calibrate`, `predict`, `facts` and
 `sensitivity` (which analyses a batch). A study hands over its jobs (:class:`Job`: a run id, a
 point, a seed and the scenario to run) and a *measure*, a module-level function (picklable by
-reference) that takes the finished `scenarios.simulation.Simulation` and returns what the study
-keeps of it. The runner:
+reference) that takes the finished `scenarios.engine.simulation.Simulation` and returns what
+the study keeps of it. The runner:
 
 - runs the jobs on an executor with the ``concurrent.futures`` protocol: this process
   (:class:`InlineExecutor`), a spawn pool of warm workers (imports and the numba cache loaded
@@ -117,7 +117,7 @@ class JsonStore(Store):
 
     def save(self, row: dict) -> None:
         """Write ``<run_id>.json`` through a temporary name (the commit point of a run)."""
-        from scenarios.outputs import strict_json
+        from scenarios.studies.outputs import strict_json
 
         self.folder.mkdir(parents=True, exist_ok=True)
         path = self.folder / f"{row['run_id']}.json"
@@ -132,7 +132,7 @@ class JsonStore(Store):
 
 def _tiny_scenario():
     from agents.params import apply_overrides
-    from scenarios.catalog import get_scenario
+    from scenarios.library.catalog import get_scenario
 
     return apply_overrides(get_scenario("deepseek"), [
         "days=2", "tickers=[\"NVDA\",\"TSM\"]", "population.fundamental.count=20",
@@ -144,7 +144,7 @@ def _tiny_scenario():
 def warm() -> float:
     """Import the model and load (or compile) the numba cache with one tiny run; seconds."""
     t = time.perf_counter()
-    from scenarios.simulation import Simulation
+    from scenarios.engine.simulation import Simulation
 
     Simulation(_tiny_scenario(), 0).run()
     return time.perf_counter() - t
@@ -152,7 +152,7 @@ def warm() -> float:
 
 def _run_one(job: Job, measure: Callable) -> dict:
     """Run one job and measure it; a run that raises is a failed row (never raised)."""
-    from scenarios.simulation import Simulation
+    from scenarios.engine.simulation import Simulation
 
     row = {"run_id": job.run_id, "point": job.point, "seed": int(job.seed), "status": "ok",
            "error": "", "wall_s": 0.0, "cpu_s": 0.0, "value": None}

@@ -122,7 +122,7 @@ class Shock:
     @property
     def magnitude(self) -> float:
         """How big the shock is, as a plain fraction (0 = no size of its own): what the
-        attribution (scenarios/attribute.py) compares to find a scenario's main shock."""
+        attribution (scenarios/studies/attribute.py) compares to find a scenario's main shock."""
         return 0.0
 
     def effect(self, model) -> Effect:  # pragma: no cover - every subclass defines it

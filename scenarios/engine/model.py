@@ -5,9 +5,9 @@ sets the open; 389 minutes of continuous trading in which each step runs 60 one-
 every investor in one compiled call; a closing call and auction; resting orders expire.
 The model owns the one seeded generator: the compiled loop's xoshiro state is seeded from it.
 
-The world itself is `scenarios.simulation.Simulation` (put together from one module per idea:
-scenarios/world.py world building, scenarios/news.py shock effects and news, scenarios/day.py the
-day's lifecycle, scenarios/recording.py bars, spreads and depth). `SelloffModel` adds Mesa: an
+The world itself is `scenarios.engine.simulation.Simulation` (put together from one module per
+idea in scenarios/engine/: world.py world building, news.py shock effects and news, day.py the
+day's lifecycle, recording.py bars, spreads and depth). `SelloffModel` adds Mesa: an
 Investor agent per investor and a FirmAgent per firm (views on the arrays and the firms), and a
 DataCollector with per-cohort reporters. The same scenario and seed give the same run either way.
 """
@@ -24,7 +24,7 @@ __all__ = ["SelloffModel", "Investor", "FirmAgent", "MINUTES"]
 
 
 class SelloffModel(Simulation, Model):
-    """A world built from a scenario (scenarios.scenario.Scenario), as a Mesa model. See the
+    """A world built from a scenario (scenarios.library.scenario.Scenario), as a Mesa model. See the
     module docstring; its arrays are `Simulation`'s."""
 
     def __init__(self, scenario, seed: int | None = None, *, collect_agents: bool = False):

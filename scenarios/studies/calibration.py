@@ -25,7 +25,8 @@ TARGETS = {
 
 
 def day_stats(res, ticker: str = "NVDA", day: int = 1, ref_day: int = 0) -> dict:
-    """The four calibration measures of `ticker` on `day` of a run (scenarios.run.RunResult)."""
+    """The four calibration measures of `ticker` on `day` of a run
+    (scenarios.studies.run.RunResult)."""
     j = res.tickers.index(ticker)
     o, h, lo, c, v = (float(x) for x in res.daily[day, j])
     prev = float(res.daily[day - 1, j, 3]) if day > 0 else float(res.prev_close[j])
@@ -39,7 +40,7 @@ def day_stats(res, ticker: str = "NVDA", day: int = 1, ref_day: int = 0) -> dict
 
 def _stats(m) -> dict:
     """The measure of one run (a Simulation that has run): Nvidia's 27 January."""
-    from scenarios.run import result_of
+    from scenarios.studies.run import result_of
 
     return day_stats(result_of(m))
 
@@ -48,10 +49,10 @@ def measure(scenario, seeds, workers: int = 1, scheduler: str | None = None,
             progress: bool = False, store=None) -> list[dict]:
     """Run `scenario` up to 27 January (two days) for each seed; the measures per seed.
 
-    The runs go through the ensemble runner (`scenarios.ensemble`), kept in `store` (a
-    `scenarios.ensemble.Store`; a rerun resumes) if given; a run that fails is a `RunFailed`
+    The runs go through the ensemble runner (`scenarios.studies.ensemble`), kept in `store` (a
+    `scenarios.studies.ensemble.Store`; a rerun resumes) if given; a run that fails is a `RunFailed`
     naming its seed."""
-    from scenarios.ensemble import Job, job_id, run_ensemble, values
+    from scenarios.studies.ensemble import Job, job_id, run_ensemble, values
 
     sc = dataclasses.replace(scenario, days=2)
     jobs = [Job(job_id("calibrate", to_dict(sc), s), s, s, dataclasses.replace(sc, seed=s))

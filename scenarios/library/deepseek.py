@@ -29,8 +29,8 @@ Each later shock's size and its evidence, dated on its day or before, is in `EVI
 from dataclasses import dataclass
 
 from agents.params import param
-from scenarios.scenario import Scenario
-from scenarios.shocks import (
+from scenarios.library.scenario import Scenario
+from scenarios.library.shocks import (
     AIDemandNews,
     CapexGuidance,
     ChipTariff,
@@ -152,4 +152,5 @@ class DeepSeek(Scenario):
     description: str = ("The DeepSeek week, 24-31 January 2025, calibrated on Nvidia's "
                         "27 January alone.")
     days: int = param(6, 1, 250, doc="trading days simulated")
-    shocks: tuple = param(DEEPSEEK_SHOCKS, doc="timed shocks (scenarios/shocks.py), by name")
+    shocks: tuple = param(DEEPSEEK_SHOCKS,
+                          doc="timed shocks (scenarios/library/shocks.py), by name")

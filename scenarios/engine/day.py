@@ -1,8 +1,8 @@
 """The day's lifecycle: overnight news, pre-open call and opening auction, 390 one-minute steps
 of continuous trading (60 one-second ticks each, one compiled call), closing call and auction.
 
-`TradingDay` is a part of `scenarios.simulation.Simulation` (and so of
-`scenarios.model.SelloffModel`).
+`TradingDay` is a part of `scenarios.engine.simulation.Simulation` (and so of
+`scenarios.engine.model.SelloffModel`).
 """
 
 import gc

@@ -3,8 +3,8 @@
 from dataclasses import dataclass
 
 from agents.params import param
-from scenarios.scenario import Scenario
-from scenarios.shocks import ExportControl
+from scenarios.library.scenario import Scenario
+from scenarios.library.shocks import ExportControl
 
 
 @dataclass(frozen=True)
@@ -16,4 +16,4 @@ class ExportControls(Scenario):
     days: int = param(5, 1, 250, doc="trading days simulated")
     shocks: tuple = param((ExportControl(name="export_control", day=1, minute=-1, lost_share=0.8,
                                          reach=0.5, spread_per_hour=2.0),),
-                          doc="timed shocks (scenarios/shocks.py), by name")
+                          doc="timed shocks (scenarios/library/shocks.py), by name")

@@ -23,7 +23,7 @@ The dataset in the output folder (a contract other tools read):
   batch leaves only complete runs; the consolidated files are rebuilt from the parts. A rerun of
   the same batch skips finished runs.
 
-The runs go through the ensemble runner (`scenarios.ensemble`), as every study's do: a local
+The runs go through the ensemble runner (`scenarios.studies.ensemble`), as every study's do: a local
 spawn pool of warm workers, several runs per task, or any ``concurrent.futures.Executor``
 (``distributed.Client(address).get_executor()`` runs the same code on a Dask cluster); each
 finished run is kept as a part by :class:`ParquetStore`.
@@ -46,7 +46,7 @@ import numpy as np
 import pandas as pd
 
 from agents.params import ParamError, apply_overrides, describe
-from scenarios.ensemble import (  # noqa: F401 - InlineExecutor, dask_executor, warm: re-exported
+from scenarios.studies.ensemble import (  # noqa: F401 - InlineExecutor, dask_executor, warm: re-exported
     InlineExecutor,
     Job,
     Store,
@@ -263,7 +263,7 @@ def _run_id(name: str, overrides: list[str], seed: int, version: str) -> str:
 def _frames(m, minutes: bool) -> dict:
     """The measure of one batch run (a Simulation that has run): its daily rows and, with
     `minutes`, its minute closes (frames without their run_id column; the store adds it)."""
-    from scenarios.run import result_of
+    from scenarios.studies.run import result_of
 
     res = result_of(m)
     return {"daily": _daily_frame(None, res), "minutes": _minutes_frame(None, res)
@@ -278,7 +278,7 @@ def _daily_frame(run_id, res) -> pd.DataFrame:
     ``run_id`` None: no run_id column).
 
     Prices are ticks / 100 and the return is close / previous close - 1, computed as
-    ``scenarios.run.summary_dict`` does (int / 100 in float64: the same numbers), without
+    ``scenarios.studies.run.summary_dict`` does (int / 100 in float64: the same numbers), without
     building the summary document (its parameter tree is not needed here).
     """
     if res is None:
@@ -485,7 +485,7 @@ def run_batch(scenario, design: pd.DataFrame | None, seeds, out, *, executor=Non
         BatchError: bad design, seeds or sets (before anything runs), or a different batch in
             ``out`` without ``force``.
     """
-    from scenarios.catalog import get_scenario
+    from scenarios.library.catalog import get_scenario
 
     say = log or (lambda s: print(s, file=sys.stderr))
     if isinstance(scenario, str):
@@ -541,7 +541,7 @@ def run_batch(scenario, design: pd.DataFrame | None, seeds, out, *, executor=Non
     tmp.write_text(json.dumps(meta, indent=1) + "\n")
     os.replace(tmp, out / "batch.json")
 
-    from scenarios import ensemble  # at call time: the one runner, as every study calls it
+    from scenarios.studies import ensemble  # at call time: the one runner, as every study calls it
 
     store = ParquetStore(parts)
     kept = store.finished()
@@ -593,7 +593,7 @@ def _versions() -> dict:
 
 
 def _mesa_model_class():
-    from scenarios.model import SelloffModel
+    from scenarios.engine.model import SelloffModel
 
     class MesaBatchModel(SelloffModel):
         """SelloffModel for ``mesa.batch_run``: a scenario name and dotted-path overrides.
@@ -608,7 +608,7 @@ def _mesa_model_class():
 
         def __init__(self, scenario: str = "baseline", seed: int | None = None,
                      rng=None, days: int | None = None, **overrides):
-            from scenarios.catalog import get_scenario
+            from scenarios.library.catalog import get_scenario
 
             sc = get_scenario(scenario)
             sets = ([f"days={days}"] if days is not None else [])
@@ -618,7 +618,8 @@ def _mesa_model_class():
                 seed = int(rng)
             super().__init__(sc, seed)
 
-    MesaBatchModel.__qualname__ = "MesaBatchModel"  # picklable as scenarios.batch.MesaBatchModel
+    # picklable as scenarios.studies.batch.MesaBatchModel
+    MesaBatchModel.__qualname__ = "MesaBatchModel"
     MesaBatchModel.__module__ = __name__
     return MesaBatchModel
 

@@ -2,7 +2,7 @@
 
 from dataclasses import dataclass
 
-from scenarios.scenario import Scenario
+from scenarios.library.scenario import Scenario
 
 
 @dataclass(frozen=True)

@@ -1,13 +1,13 @@
 """Stylized facts of a simulated world: run a scenario over seeds, measure, check, plot.
 
-`run_facts` runs a `scenarios.simulation.Simulation` once per seed, measures every stock's
-minute bars with `scenarios.stylized.facts_for_stock` (with its book depth profile, quoted
+`run_facts` runs a `scenarios.engine.simulation.Simulation` once per seed, measures every stock's
+minute bars with `scenarios.studies.stylized.facts_for_stock` (with its book depth profile, quoted
 spread and 2024 realised volatility), pools the stocks with `pooled_facts`, applies the pass
 bands (`check`) and aggregates over seeds. It writes `facts.json` and the figure `facts.png` to
 `out_dir`.
 
 Units: prices in dollars, volumes in shares, spreads in dollars, returns are log returns taken
-within a day (see `scenarios.stylized`).
+within a day (see `scenarios.studies.stylized`).
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from typing import Any
 
 import numpy as np
 
-from scenarios.stylized import (
+from scenarios.studies.stylized import (
     bands,
     check,
     check_cross_section,
@@ -38,7 +38,7 @@ __all__ = ["BAND_ORDER", "CCDF_X", "CROSS_BAND_ORDER", "KURTOSIS_HORIZONS", "che
 #: Bands in the order tables and summaries show them.
 BAND_ORDER = ("tail_index_1m", "tail_index_5m", "acf_abs", "acf_raw", "kurtosis_decay",
               "vol_volume_corr", "depth_hump", "daily_vol")
-#: Bands across stocks (`scenarios.stylized.cross_section_bands`), in the order shown.
+#: Bands across stocks (`scenarios.studies.stylized.cross_section_bands`), in the order shown.
 CROSS_BAND_ORDER = ("acf_raw_median", "large_cap_spread")
 #: Short column headers for the bands.
 BAND_SHORT = {"tail_index_1m": "tail1", "tail_index_5m": "tail5", "acf_abs": "|r|acf",
@@ -207,19 +207,19 @@ def run_facts(scenario, seeds: Iterable[int], out_dir, progress: bool = True,
     """Run `scenario` once per seed; measure, check, aggregate; write facts.json and facts.png.
 
     Args:
-        scenario: A `scenarios.scenario.Scenario` (its `days` are run in full).
+        scenario: A `scenarios.library.scenario.Scenario` (its `days` are run in full).
         seeds: Model seeds, at least one.
         out_dir: Directory for ``facts.json`` and ``facts.png`` (replaced as a whole).
         progress: Show a tqdm bar (of the run's minutes for one seed, of the runs for more).
-        workers, scheduler: where the runs go (the ensemble runner, `scenarios.ensemble`):
+        workers, scheduler: where the runs go (the ensemble runner, `scenarios.studies.ensemble`):
             this process by default, a local pool of `workers`, or a Dask cluster.
         draw: ``draw(result, path)`` writes facts.png (``viz.facts.plot_facts``; figures live
             in viz/, a layer above); None writes facts.json alone.
 
     Returns:
         The dict written to facts.json (before JSON conversion): ``scenario``, ``days``,
-        ``tickers``, ``seeds``, ``bands`` (see `scenarios.stylized.bands`), ``cross_bands``
-        (`scenarios.stylized.cross_section_bands`), ``runs`` (one per seed: ``seed``,
+        ``tickers``, ``seeds``, ``bands`` (see `scenarios.studies.stylized.bands`), ``cross_bands``
+        (`scenarios.studies.stylized.cross_section_bands`), ``runs`` (one per seed: ``seed``,
         ``wall_s``, ``decisions``, ``orders``, ``trades``, ``per_stock``, ``checks``,
         ``pooled``, ``pooled_checks``, ``cross_section``, ``cross_checks``, ``ccdf_abs_r1``)
         and ``summary`` (``pooled_pass_fraction``: band -> fraction of seeds whose pooled
@@ -242,7 +242,7 @@ def run_facts(scenario, seeds: Iterable[int], out_dir, progress: bool = True,
     rv = dict(zip(u.tickers, u.vol_2024_pct, strict=True))
     caps = _market_caps(u)
 
-    from scenarios.ensemble import Job, JsonStore, job_id, run_ensemble, values
+    from scenarios.studies.ensemble import Job, JsonStore, job_id, run_ensemble, values
 
     jobs = [Job(job_id("facts", to_dict(scenario), s), s, s,
                 dataclasses.replace(scenario, seed=s), progress=progress and len(seeds) == 1)
@@ -280,7 +280,7 @@ def run_facts(scenario, seeds: Iterable[int], out_dir, progress: bool = True,
         "summary": summary,
         "files": {"json": str(out / "facts.json"), "figure": str(out / "facts.png")},
     }
-    from scenarios.outputs import atomic_text, staged, strict_json
+    from scenarios.studies.outputs import atomic_text, staged, strict_json
 
     with staged(out, keep=("runs",)) as tmp:  # complete or absent; the runs carry over
         atomic_text(tmp / "facts.json", strict_json(to_jsonable(result)))

@@ -1,0 +1,1 @@
+"""selloff: the simulation engine (world, day, news, recording; the Mesa adapter)."""

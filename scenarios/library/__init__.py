@@ -1,0 +1,1 @@
+"""selloff: the scenarios (their base class, shocks, the catalogue and each scenario)."""

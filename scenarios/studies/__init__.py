@@ -1,0 +1,1 @@
+"""selloff: studies of runs (one run, ensembles, batches, attribution, calibration, facts)."""
