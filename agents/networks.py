@@ -116,7 +116,7 @@ __all__ = [
 #: Kinds of investor information graph that :func:`information_graph` builds.
 GRAPH_KINDS = ("small_world", "scale_free", "complete")
 
-#: Metadata key under which a field's allowed range is declared (read by scenarios/params.py).
+#: Metadata key under which a field's allowed range is declared (read by agents/params.py).
 _PARAM_KEY = "selloff.param"
 _SECONDS_PER_HOUR = 3600.0
 _FIXED_POINT_TOL = 1e-14

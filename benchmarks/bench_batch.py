@@ -59,9 +59,9 @@ def breakdown(n: int = 6) -> None:
 def _phases(mode: str, n: int) -> None:
     import functools
 
-    from agents.params import apply_overrides
     from scenarios.engine.model import SelloffModel
     from scenarios.library.catalog import get_scenario
+    from scenarios.library.overrides import apply_overrides
     from scenarios.studies.batch import _frames
     from scenarios.studies.ensemble import Job, _init_worker, _run_one
 

@@ -56,7 +56,7 @@ compile_times = CompileTimes()
 event.register("numba:compile", compile_times)
 from market._cache import project_stamp
 stamp0 = project_stamp()
-from agents.params import apply_overrides
+from scenarios.library.overrides import apply_overrides
 from scenarios.engine.model import SelloffModel
 from scenarios.library.catalog import get_scenario
 t_import = time.perf_counter() - t_start

@@ -147,8 +147,9 @@ def cmd_facts(args) -> int:
     """Run a scenario over seeds; print the stylized facts per stock against their bands."""
     import dataclasses
 
-    from agents.params import ParamError, apply_overrides
+    from agents.params import ParamError
     from scenarios.library.catalog import get_scenario
+    from scenarios.library.overrides import apply_overrides
     from scenarios.studies.facts import (
         BAND_ORDER,
         BAND_SHORT,
@@ -200,8 +201,9 @@ def _scenario_with(name: str, seed, days, sets):
     """The named scenario with --days, --set and --seed applied (UsageError on bad input)."""
     import dataclasses
 
-    from agents.params import ParamError, apply_overrides
+    from agents.params import ParamError
     from scenarios.library.catalog import get_scenario
+    from scenarios.library.overrides import apply_overrides
 
     sc = get_scenario(name)
     try:
@@ -221,8 +223,8 @@ def _cut(text: str, n: int) -> str:
 
 def cmd_fields(args) -> int:
     """List every settable path of a scenario: its value, type and range, and what it means."""
-    from agents.params import describe
     from scenarios.library.catalog import get_scenario
+    from scenarios.library.overrides import describe
 
     rows = []
     for path, value, allowed in describe(get_scenario(args.scenario)):
@@ -386,7 +388,7 @@ def _kv(flag: str, text: str) -> tuple[str, str]:
 
 
 def _check_path(flag: str, path: str, scenario) -> None:
-    from agents.params import describe
+    from scenarios.library.overrides import describe
 
     paths = {p for p, _v, _a in describe(scenario)}
     if path not in paths:
@@ -396,7 +398,8 @@ def _check_path(flag: str, path: str, scenario) -> None:
 
 def _batch_design(args, scenario):
     """The design of `selloff batch` from --grid or --sample/--points/--range (UsageError)."""
-    from agents.params import ParamError, parse_value
+    from agents.params import ParamError
+    from scenarios.library.overrides import parse_value
     from scenarios.studies.batch import BatchError, grid_design, sample_design
 
     if args.grid and args.sample:

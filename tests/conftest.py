@@ -1,14 +1,14 @@
 """Shared test worlds: the small population several test files run (fast: about 1,000 investors).
 
-`SMALL_POPULATION` is the list of overrides (agents.params paths) that shrinks a scenario's
-population; the `small_scenario` fixture applies it, then any further overrides, to a catalogue
-scenario. Test files that need their own sizes keep them, and say why.
+`SMALL_POPULATION` is the list of overrides (dotted paths, scenarios.library.overrides) that shrinks
+a scenario's population; the `small_scenario` fixture applies it, then any further overrides, to a
+catalogue scenario. Test files that need their own sizes keep them, and say why.
 """
 
 import pytest
 
-from agents.params import apply_overrides
 from scenarios.library.catalog import get_scenario
+from scenarios.library.overrides import apply_overrides
 
 #: investors per kind of the small world, and a short pre-open
 SMALL_POPULATION = ["population.fundamental.count=300", "population.theme.count=75",

@@ -15,9 +15,9 @@ import time
 
 from conftest import SMALL_POPULATION
 
-from agents.params import apply_overrides
 from scenarios.floor import floor_with
 from scenarios.library.catalog import get_scenario
+from scenarios.library.overrides import apply_overrides
 
 CODE, ADMIN = "CLASS-1234", "ADMIN-secret-99"
 SEED = 7

@@ -17,9 +17,9 @@ import pandas as pd
 import pytest
 from conftest import SMALL_POPULATION
 
-from agents.params import describe
 from scenarios.cli import main
 from scenarios.library.catalog import get_scenario
+from scenarios.library.overrides import describe
 from scenarios.studies.batch import (
     BatchError,
     grid_design,

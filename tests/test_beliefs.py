@@ -197,8 +197,8 @@ SMALL = ["population.fundamental.count=300", "population.theme.count=75",
 
 
 def _small(shocks, *sets, days=4):
-    from agents.params import apply_overrides
     from scenarios.library.catalog import get_scenario
+    from scenarios.library.overrides import apply_overrides
 
     sc = apply_overrides(get_scenario("baseline"), [*SMALL, f"days={days}", *sets])
     return dataclasses.replace(sc, shocks=tuple(shocks))

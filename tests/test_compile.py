@@ -28,7 +28,7 @@ class Count(event.Listener):
         pass
 
 event.register("numba:compile", Count())
-from agents.params import apply_overrides
+from scenarios.library.overrides import apply_overrides
 from scenarios.library.catalog import get_scenario
 from scenarios.engine.model import SelloffModel
 

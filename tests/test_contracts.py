@@ -91,8 +91,8 @@ def test_calibrate_refuses_seeds_beyond_the_range(capsys):
 
 
 def test_a_dict_override_keeps_the_scenarios_other_values(tmp_path):
-    from agents.params import apply_overrides
     from scenarios.library.catalog import get_scenario
+    from scenarios.library.overrides import apply_overrides
 
     sc = get_scenario("deepseek")
     new = apply_overrides(sc, ['population.noise={"count": 200}',

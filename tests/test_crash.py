@@ -389,9 +389,9 @@ def test_predict_prints_and_writes_the_median_of_the_runs(tmp_path, capsys):
 
     from conftest import SMALL_POPULATION
 
-    from agents.params import apply_overrides
     from scenarios.cli import main
     from scenarios.library.catalog import get_scenario
+    from scenarios.library.overrides import apply_overrides
     from scenarios.studies.run import run
 
     sets = [*SMALL_POPULATION, "days=3", 'tickers=["NVDA", "TSM", "MSFT"]']

@@ -7,10 +7,10 @@ import json
 import numpy as np
 import pytest
 
-from agents.params import apply_overrides
 from scenarios.engine.model import MINUTES
 from scenarios.engine.recording import VOLUME
 from scenarios.library.catalog import get_scenario
+from scenarios.library.overrides import apply_overrides
 from scenarios.studies.run import run
 
 SMALL = ("days=1", 'tickers=["NVDA","TSM","MSFT","ASML"]', "population.noise.count=300",

@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 from conftest import SMALL_POPULATION
 
-from agents.params import apply_overrides
 from scenarios.library.catalog import get_scenario
+from scenarios.library.overrides import apply_overrides
 from scenarios.studies import ensemble
 from scenarios.studies.ensemble import (
     InlineExecutor,

@@ -9,9 +9,9 @@ import sys
 import pytest
 from conftest import SMALL_POPULATION
 
-from agents.params import apply_overrides
 from scenarios.cli import main
 from scenarios.library.catalog import get_scenario
+from scenarios.library.overrides import apply_overrides
 from scenarios.studies.facts import BAND_ORDER, CROSS_BAND_ORDER, format_table, run_facts
 from viz.facts import plot_facts
 

@@ -10,9 +10,9 @@ import warnings
 import mesa
 import pytest
 
-from agents.params import apply_overrides
 from scenarios.engine.model import Investor, SelloffModel
 from scenarios.library.catalog import get_scenario
+from scenarios.library.overrides import apply_overrides
 
 TINY = ['tickers=["NVDA", "MSFT"]', "days=1", "population.fundamental.count=20",
         "population.momentum.count=10", "population.noise.count=40",

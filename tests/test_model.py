@@ -12,11 +12,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from agents.loop import attention_rates
-from agents.params import apply_overrides
 from agents.schema import KIND_NAMES
 from scenarios.engine.model import MINUTES, Investor, SelloffModel
 from scenarios.engine.recording import BOUGHT, SOLD, TRADES, VOLUME
 from scenarios.library.catalog import get_scenario
+from scenarios.library.overrides import apply_overrides
 
 #: the tests' small world (conftest.py) on three stocks for one day
 SMALL = [*SMALL_POPULATION, 'tickers=["NVDA", "TSM", "MSFT"]', "days=1"]

@@ -1,4 +1,5 @@
-"""Tests for scenarios/params.py: ranges, validation, overrides, CLI parsing, export, listing."""
+"""Tests for agents/params.py (ranges, validation, export) and scenarios/library/overrides.py
+(overrides, CLI parsing, listing)."""
 
 from __future__ import annotations
 
@@ -12,14 +13,16 @@ from agents.params import (
     PARAM_KEY,
     ParamError,
     ParamSpec,
-    apply_overrides,
-    describe,
     field_range,
-    override,
     param,
-    parse_value,
     to_dict,
     validate,
+)
+from scenarios.library.overrides import (
+    apply_overrides,
+    describe,
+    override,
+    parse_value,
 )
 
 

@@ -112,7 +112,7 @@ def test_same_scenario_seed_and_overrides_give_identical_summaries(tmp_path):
     b = _run_in_process(tmp_path / "b")
     assert a == b
     assert not (tmp_path / "a" / "price_paths.png").exists()  # --no-plot
-    from agents.params import apply_overrides
+    from scenarios.library.overrides import apply_overrides
     from scenarios.studies.run import run, summary_dict
 
     sc = apply_overrides(get_scenario("deepseek"), [*SMALL, TICKERS, "days=2"])
@@ -159,7 +159,7 @@ def test_attribute_writes_table_json_and_chart_and_resumes(tmp_path, capsys):
 
 
 def test_every_scenario_runs_and_fires_its_shocks():
-    from agents.params import apply_overrides
+    from scenarios.library.overrides import apply_overrides
     from scenarios.studies.run import run
 
     for name in SCENARIOS:

@@ -4,8 +4,9 @@ import dataclasses
 
 import pytest
 
-from agents.params import ParamError, _spec, apply_overrides
+from agents.params import ParamError, spec_of
 from scenarios.library.catalog import get_scenario
+from scenarios.library.overrides import apply_overrides
 from scenarios.library.shocks import (
     SHOCK_TYPES,
     AIDemandNews,
@@ -33,7 +34,7 @@ def test_every_ranged_field_is_checked_when_built(cls):
     """For each field with a range, one value past its top is refused, naming the field."""
     checked = 0
     for f in dataclasses.fields(cls):
-        spec = _spec(f)
+        spec = spec_of(f)
         if spec is None or spec.hi is None:
             continue
         bad = spec.hi + 1

@@ -10,12 +10,13 @@ from conftest import SMALL_POPULATION
 from agents.expectations import ExpectationParams, load_decomposition
 from agents.firms import make_firm
 from agents.networks import ExposureParams, ai_exposure, demand_value_change, supply_graph
-from agents.params import ParamError, apply_overrides
+from agents.params import ParamError
 from agents.schema import Motive
 from agents.universe import load_edges, load_universe
 from scenarios.engine.model import MINUTES, SelloffModel
 from scenarios.engine.recording import SOLD
 from scenarios.library.catalog import get_scenario
+from scenarios.library.overrides import apply_overrides
 from scenarios.library.shocks import (
     CHINA_REVENUE,
     FAB_ABROAD,

@@ -89,8 +89,8 @@ def _label(res, point: int) -> str:
 
 
 def _shocks(res):
-    from agents.params import apply_overrides
     from scenarios.library.catalog import get_scenario
+    from scenarios.library.overrides import apply_overrides
 
     try:
         sc = apply_overrides(get_scenario(res.meta["scenario"]),

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from agents.params import ParamError, apply_overrides, describe, override, param, to_dict
+from agents.params import ParamError, param, to_dict
+from scenarios.library.overrides import apply_overrides, describe, override
 
 __all__ = ["Floor", "floor_with", "floor_from_dict", "floor_fields"]
 

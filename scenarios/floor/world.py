@@ -22,11 +22,12 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from agents.params import ParamError, apply_overrides, to_dict
+from agents.params import ParamError, to_dict
 from market import ORDER_DTYPE, SESSION_SECONDS, TAPE_DTYPE, InvalidOrderError, Motive
 from market import OrderKind as _Kind
 from scenarios.engine.calendar import trading_dates
 from scenarios.engine.simulation import MINUTES, Simulation
+from scenarios.library.overrides import apply_overrides
 
 from .log import LOG_VERSION, LogError, SessionLog, read_segments
 from .orders import BUY, SELL, FloorError, check_buying_power, margin_state

@@ -1,7 +1,7 @@
 """Scenarios: frozen dataclasses holding everything a run needs; every default runs.
 
-Override any field by its dotted path (`agents.params.override`, the CLI's `--set`), e.g.
-`population.momentum.count=2000` or `channels.fire_sale=false`.
+Override any field by its dotted path (`scenarios.library.overrides.override`, the CLI's
+`--set`), e.g. `population.momentum.count=2000` or `channels.fire_sale=false`.
 """
 
 import re

@@ -96,7 +96,8 @@ class Effect(NamedTuple):
 
 class ShockError(ValueError):
     """A shock built with a field outside its type or range: ``<Type>.<field>: <allowed> (got
-    <value>)``. Not a ParamError, so that an override (agents.params) prefixes its own path."""
+    <value>)``. Not a ParamError, so that an override (scenarios.library.overrides) prefixes its
+    own path."""
 
     def __init__(self, message: str, field: str = ""):
         super().__init__(message)

@@ -1,9 +1,9 @@
 """Batches: a design of override points times seeds, run on local processes or a Dask cluster.
 
 A *design* is a DataFrame with one column per varied parameter, named by its dotted path (the
-paths of ``selloff fields`` / :func:`agents.params.describe`), and one row per point. Every
-point runs with the same seeds (common random numbers). Every value is validated with
-:func:`agents.params.apply_overrides` before anything runs.
+paths of ``selloff fields`` / :func:`scenarios.library.overrides.describe`), and one row per
+point. Every point runs with the same seeds (common random numbers). Every value is validated with
+:func:`scenarios.library.overrides.apply_overrides` before anything runs.
 
 The dataset in the output folder (a contract other tools read):
 
@@ -45,7 +45,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from agents.params import ParamError, apply_overrides, describe
+from agents.params import ParamError
+from scenarios.library.overrides import apply_overrides, describe
 from scenarios.studies.ensemble import (  # noqa: F401 - InlineExecutor, dask_executor, warm: re-exported
     InlineExecutor,
     Job,

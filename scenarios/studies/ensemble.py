@@ -131,8 +131,8 @@ class JsonStore(Store):
 
 
 def _tiny_scenario():
-    from agents.params import apply_overrides
     from scenarios.library.catalog import get_scenario
+    from scenarios.library.overrides import apply_overrides
 
     return apply_overrides(get_scenario("deepseek"), [
         "days=2", "tickers=[\"NVDA\",\"TSM\"]", "population.fundamental.count=20",

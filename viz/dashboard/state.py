@@ -20,12 +20,13 @@ from urllib.parse import parse_qs, urlencode
 import numpy as np
 from mesa import Model
 
-from agents.params import ParamError, ParamSpec, apply_overrides
+from agents.params import ParamError, ParamSpec
 from agents.schema import SCHEMAS, Kind
 from market import Motive
 from scenarios.engine.model import MINUTES, SelloffModel
 from scenarios.engine.recording import BOUGHT, SOLD
 from scenarios.library.catalog import SCENARIOS, get_scenario
+from scenarios.library.overrides import apply_overrides
 
 __all__ = ["ClassroomModel", "RunCard", "TWINS", "Knob", "lesson_knobs", "card_from_query",
            "card_to_query", "CardError", "shock_minutes", "clock_text", "day_label", "main_shock",
