@@ -170,7 +170,7 @@ def parser():
 
 @pytest.fixture(scope="module")
 def scenario_names():
-    from scenarios.catalog import SCENARIOS
+    from scenarios.library.catalog import SCENARIOS
 
     return set(SCENARIOS)
 

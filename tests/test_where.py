@@ -13,14 +13,15 @@ import numpy as np
 import pytest
 from conftest import SMALL_POPULATION
 
-from agents.params import apply_overrides, param
-from scenarios import catalog
+from agents.params import param
 from scenarios.cli import main
-from scenarios.ensemble import InlineExecutor, Job, JsonStore, run_ensemble, values
-from scenarios.run import run
-from scenarios.scenario import Scenario
-from scenarios.shocks import Effect, _News
-from scenarios.simulation import Simulation
+from scenarios.engine.simulation import Simulation
+from scenarios.library import catalog
+from scenarios.library.overrides import apply_overrides
+from scenarios.library.scenario import Scenario
+from scenarios.library.shocks import Effect, _News
+from scenarios.studies.ensemble import InlineExecutor, Job, JsonStore, run_ensemble, values
+from scenarios.studies.run import run
 from viz import save_png
 
 TINY = [*SMALL_POPULATION, "days=1", 'tickers=["NVDA","MSFT"]']
