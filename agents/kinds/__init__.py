@@ -184,7 +184,8 @@ def home_stocks(n, weights, rng):
 
 _ROOT = Path(__file__).resolve().parents[2]
 #: sources whose contents the compiled loop depends on (their globals are frozen into it)
-_KERNEL_SOURCES = ("market/*.py", "agents/_kernels.py", "agents/schema.py", "agents/kinds/*.py")
+_KERNEL_SOURCES = ("market/*.py", "agents/_kernels.py", "agents/_constants.py",
+                   "agents/schema.py", "agents/kinds/*.py")
 _LOOPS: dict[tuple[int, ...], object] = {}
 
 
