@@ -25,49 +25,68 @@ from numba.core import config as _config
 from numba.core import types as _types
 from numba.extending import intrinsic as _intrinsic
 
-from market import SESSION_SECONDS  # noqa: F401  (the kinds read it as K.SESSION_SECONDS)
 from market import compiled as X
-from market.types import TAPE_DTYPE
 
-from .schema import KIND_NAMES as _KIND_NAMES
-from .schema import N_PAR, Kind, Motive
-
-# The loop's helpers are inlined by LLVM (`forceinline`), so a decision passes no arguments: a
-# call of `_decide` passed some 40 arrays, hundreds of words, by value. numba's own IR inliner
-# (`inline="always"`) would do the same at several times the compile time.
-ENTRY = dict(cache=True, _nrt=False)  # called from Python
-HOT = dict(ENTRY, no_cpython_wrapper=True, no_cfunc_wrapper=True)
-LEAF = dict(HOT, forceinline=True)
-
-# investor kinds and motives: agents/schema.py (module-level ints here: numba reads them as
-# compile-time constants; the kinds' own modules in agents/kinds/ use them)
-FUNDAMENTAL, MOMENTUM, NOISE, MAKER, LEVERAGED, PASSIVE, THEME = (
-    int(Kind.FUNDAMENTAL), int(Kind.MOMENTUM), int(Kind.NOISE), int(Kind.MARKET_MAKER),
-    int(Kind.LEVERAGED), int(Kind.PASSIVE), int(Kind.THEME))
-KIND_NAMES = _KIND_NAMES
-# motives (market.Motive)
-# (numpy ints, not Python ints: numba types a Python-int constant by its value and compiles a
-# callee once per distinct constant; these keep `_send` to one compiled copy)
-M_VALUE, M_MOMENTUM, M_NOISE, M_DIP, M_MM, M_FORCED, M_FLOW, M_NEWS = (
-    np.int64(m) for m in (Motive.VALUE, Motive.MOMENTUM, Motive.NOISE, Motive.DIP_BUY,
-                          Motive.MARKET_MAKING, Motive.FORCED, Motive.FUND_FLOW, Motive.NEWS))
-# order sides and kinds (market.Side / market.OrderKind) and the investor's two order slots
-BUY, SELL, LIMIT, MARKET, CANCEL = np.array([1, -1, 0, 1, 2], dtype=np.int64)
-BID_SLOT, ASK_SLOT, NONE, NO_ID = np.array([0, 1, 0, -1], dtype=np.int64)
-
-P_SIZE = 0  # column of the order size in every kind's row (agents/schema.py)
-# the tape's columns (market.TAPE_DTYPE) a maker reads for the volume traded
-TP_QTY, TP_TIME, TP_STOCK, TP_TSIDE = (TAPE_DTYPE.names.index(c)
-                                       for c in ("qty", "time", "stock", "taker_side"))
-
-# Mkt.cfg entries
-(C_FUNDAMENTAL, C_INFORMATIONAL, C_FIRE_SALE, C_LIQUIDITY, C_ACT_GAIN, C_ACT_MAX, C_H_PHI,
- C_H_SIGMA, C_FAST, C_SLOW, C_VAR, C_FLOW, C_ARB, C_THETA, C_THEME) = range(15)
-N_CFG = 15
-
-# statuses of run_ticks
-DONE, NEED_ROOM = 0, 1
-
+# the constants (agents/_constants.py, numba-free: the kinds' twins and build hooks read them
+# before numba loads); here, module-level names of this module: numba reads them as compile-time
+# constants, and the kinds' compiled code as K.BUY, K.C_ARB, ...
+from ._constants import (  # noqa: F401  (re-exported: the kinds read them as K.<name>)
+    ASK_SLOT,
+    BID_SLOT,
+    BUY,
+    C_ACT_GAIN,
+    C_ACT_MAX,
+    C_ARB,
+    C_FAST,
+    C_FIRE_SALE,
+    C_FLOW,
+    C_FUNDAMENTAL,
+    C_H_PHI,
+    C_H_SIGMA,
+    C_INFORMATIONAL,
+    C_LIQUIDITY,
+    C_SLOW,
+    C_THEME,
+    C_THETA,
+    C_VAR,
+    CANCEL,
+    DONE,
+    ENTRY,
+    FUNDAMENTAL,
+    HOT,
+    KIND_NAMES,
+    LEAF,
+    LEVERAGED,
+    LIMIT,
+    M_DIP,
+    M_FLOW,
+    M_FORCED,
+    M_MM,
+    M_MOMENTUM,
+    M_NEWS,
+    M_NOISE,
+    M_VALUE,
+    MAKER,
+    MARKET,
+    MOMENTUM,
+    N_CFG,
+    N_PAR,
+    NEED_ROOM,
+    NO_ID,
+    NOISE,
+    NONE,
+    P_SIZE,
+    PASSIVE,
+    SELL,
+    SESSION_SECONDS,
+    THEME,
+    TP_QTY,
+    TP_STOCK,
+    TP_TIME,
+    TP_TSIDE,
+    Kind,
+    Motive,
+)
 
 #: one investor's own state, together, as a decision reads it: its parameters in the record's
 #: first cache line, a value trader's estimate and capital in the second (the record is 128

@@ -14,7 +14,6 @@ from dataclasses import dataclass
 import numpy as np
 
 from . import kinds as _kinds
-from ._kernels import Investors, investor_records
 from .beliefs import conviction
 from .kinds.abides_maker import AbidesMaker
 from .kinds.abides_momentum import AbidesMomentum
@@ -163,6 +162,8 @@ def build_investors(pop: Population, prices, market_value, rng, n_news: int = 0,
     traders' own capital is `Fundamental.capital`, the rest is a credit line their risk limits
     never let them use.
     """
+    from ._kernels import Investors, investor_records  # numba: a world needs it, a definition not
+
     prices = np.asarray(prices, float)
     ns = prices.size
     mv = np.asarray(market_value, float)

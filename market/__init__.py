@@ -8,6 +8,7 @@ from .types import (
     MOTIVE_NAMES,
     ORDER_DTYPE,
     RESTING_DTYPE,
+    SESSION_SECONDS,
     TAPE_DTYPE,
     TRADE_DTYPE,
     InvalidOrderError,
@@ -37,8 +38,8 @@ __all__ = [
 
 #: the compiled parts load on first use (PEP 562): `selloff scenarios`, a scenario's definition and
 #: argument errors need the record types only, not numba
-_LAZY = {"match_stream": "book", "validate_orders": "book", "SESSION_SECONDS": "exchange",
-         "Exchange": "exchange", "MarketRules": "exchange", "bars_from_tape": "exchange"}
+_LAZY = {"match_stream": "book", "validate_orders": "book", "Exchange": "exchange",
+         "MarketRules": "exchange", "bars_from_tape": "exchange"}
 
 
 def __getattr__(name):

@@ -4,11 +4,11 @@ Numba keys a function's cache on its own source file only. A kernel that calls k
 another file (`market.compiled` -> `market._kernels`, `agents._kernels` -> `market.compiled`)
 keeps the callee's old machine code after the callee's file changes: a stale cache silently
 runs old code. Here every kernel of the project is stamped with one hash over the contents of
-all kernel sources (every module of market/, agents/_kernels.py, agents/schema.py and the kinds'
-modules in agents/kinds/, whose kind codes, parameter columns and decisions the kernels freeze
-in: the only modules of agents/ that kernels read), so editing any of them recompiles all of
-them, while editing the Python-only modules of agents/ (networks, populations, parameters)
-recompiles nothing.
+all kernel sources (every module of market/, agents/_kernels.py and its constants
+(agents/_constants.py), agents/schema.py and the kinds' modules in agents/kinds/, whose kind
+codes, parameter columns and decisions the kernels freeze in: the only modules of agents/ that
+kernels read), so editing any of them recompiles all of them, while editing the Python-only
+modules of agents/ (networks, populations, parameters) recompiles nothing.
 
 Importing this module registers the locators (before any kernel is decorated); functions
 outside this project keep numba's own behaviour.
@@ -24,7 +24,8 @@ __all__ = ["KERNEL_DIRS", "project_stamp"]
 _ROOT = Path(__file__).resolve().parent.parent
 KERNEL_DIRS = (_ROOT / "market", _ROOT / "agents", _ROOT / "agents" / "kinds")
 #: the files whose contents compiled code depends on (globals are frozen into machine code)
-KERNEL_SOURCES = ("market/*.py", "agents/_kernels.py", "agents/schema.py", "agents/kinds/*.py")
+KERNEL_SOURCES = ("market/*.py", "agents/_kernels.py", "agents/_constants.py",
+                  "agents/schema.py", "agents/kinds/*.py")
 #: kernels here (tests, benchmarks) call the project's kernels: stamp them the same way
 _CALLER_DIRS = (*KERNEL_DIRS, _ROOT / "tests", _ROOT / "benchmarks", _ROOT / "scenarios")
 

@@ -23,11 +23,10 @@ from .state import (
     regrid_book,
     tape_records,
 )
-from .types import BAR_DTYPE, RESTING_DTYPE, InvalidOrderError
+from .types import BAR_DTYPE, RESTING_DTYPE, SESSION_SECONDS, InvalidOrderError
 
 __all__ = ["Exchange", "MarketRules", "SESSION_SECONDS", "bars_from_tape"]
 
-SESSION_SECONDS = 23_400  #: 09:30-16:00
 #: Largest level window of one book (a dense array of 64-byte levels, 256 MiB at most): prices
 #: up to about $40,000 from the book at 1 cent a tick.
 MAX_LEVELS = 1 << 22

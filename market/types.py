@@ -19,7 +19,10 @@ __all__ = [
     "RESTING_DTYPE",
     "InvalidOrderError",
     "MOTIVE_NAMES",
+    "SESSION_SECONDS",
 ]
+
+SESSION_SECONDS = 23_400  #: seconds in a session, 09:30-16:00
 
 
 class Side(IntEnum):

@@ -15,13 +15,13 @@ import pytest
 from numba import njit
 
 from agents import kinds
+from agents.kinds import K, kernel
 from agents.kinds._twin import BUY, MARKET, Order, Situation
 from agents.loop import new_market_view
 from agents.params import param
 from agents.population import Population, build_investors
 from agents.schema import KIND_NAMES, kind_code
 from market import ORDER_DTYPE, Exchange, MarketRules, Motive, OrderKind
-from market import compiled as X
 from scenarios.engine.simulation import Simulation
 
 MOTIVE = np.int64(Motive.DIP_BUY)  # a numpy int: one compiled copy of the order entry
@@ -35,12 +35,12 @@ class ToyBuyer:
     rate_per_min: float = param(2.0, 0.0, 60.0, doc="arrivals per investor per minute")
 
 
-@njit(cache=True, forceinline=True, no_cpython_wrapper=True, no_cfunc_wrapper=True)
+@kernel  # compiled at first use, inlined into the dispatch (agents.kinds._jit)
 def decide(ex, inv, mk, i, t, call_phase):
     """One share at market when the ask side is quoted, outside a call."""
     s = inv.home[i]
-    go = (not call_phase) and X.best_ask(ex[0], s) > 0
-    return go, s, np.int64(1), np.int64(1), np.int64(0), np.int64(1), MOTIVE, np.int64(0)
+    go = (not call_phase) and K.X.best_ask(ex[0], s) > 0
+    return go, s, K.BUY, K.MARKET, K.NONE, np.int64(1), MOTIVE, K.BID_SLOT
 
 
 def twin(sit: Situation) -> list:
@@ -146,3 +146,34 @@ def test_a_world_without_it_dispatches_over_the_built_ins_only(small_scenario):
     m = Simulation(small_scenario("baseline", "days=1", 'tickers=["NVDA"]'), seed=1)
     assert m.inv.kinds == () and "toy_buyer" not in m.kinds_count
     assert not math.isnan(m.prices0[0])
+
+
+LATE = '''
+from agents.kinds import K, kernel
+
+
+@kernel(cache=False)  # no file to cache it in
+def _half(q):
+    return q // 2
+
+
+@kernel("ENTRY", cache=False)
+def sell_half(q):
+    return K.SELL * _half(q)
+'''
+
+
+def test_kernels_written_after_the_load_bind_at_their_first_call():
+    """A kind's module imported once the kernels are loaded (a kind registered late): its
+    kernels are stand-ins until their first use, then its globals hold numba's objects."""
+    import types
+
+    from agents import _kernels as AK
+
+    kinds.load()
+    mod = types.ModuleType("late_kind")
+    exec(LATE, vars(mod))
+    assert isinstance(mod.sell_half, kinds.Kernel) and mod.sell_half.dispatcher is None
+    assert mod.sell_half(7) == -3  # compiled (loads what is new), the helper with it
+    assert mod.K is AK and mod.sell_half is mod.sell_half.py_func.__globals__["sell_half"]
+    assert not isinstance(mod.sell_half, kinds.Kernel) and not isinstance(mod._half, kinds.Kernel)

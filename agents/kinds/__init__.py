@@ -2,11 +2,30 @@
 loop reads, generated from the registry.
 
 A kind's module holds its parameter dataclass (units and allowed ranges, `agents.params.param`),
-its `@njit` decision function, a slow pure-Python twin of that function (the tests drive one
+its compiled decision function, a slow pure-Python twin of that function (the tests drive one
 against the other), and its build hooks; its last statement registers it::
+
+    from agents.kinds import K, kernel, register
+
+    @kernel                                   # compiled at first use (agents/kinds/_jit.py)
+    def decide(ex, inv, mk, i, t, call_phase):
+        s, mid, b, a, size = K._situation(ex, inv, mk, i)
+        ...
+        return True, s, K.SELL, K.LIMIT, price, qty, K.M_VALUE, K.BID_SLOT
 
     SPEC = register("contrarian", columns=("size", "fade"), params=Contrarian,
                     decide=decide, twin=twin, homes=homes, fill=fill)
+
+Importing a kind imports no numba (listing scenarios and a scenario's definition import the
+kinds' parameters, and numba with the kernels takes a second): its compiled functions are plain
+Python functions marked ``@kernel`` (agents._kernels' LEAF options: inlined into the caller;
+``@kernel("HOT")``, ``@kernel("ENTRY")`` name the other sets, keywords add numba options), and
+``K`` stands for agents._kernels (its helpers; ``K.X``, the exchange's compiled functions). K's
+constants (``K.BUY``, ``K.C_ARB``: agents/_constants.py) are there at import, for module-level
+constants, twins and build hooks; the rest once loaded. `load()`, which `dispatch` and the
+first call of any kernel run, imports numba and the kernels and binds, in the kinds' modules,
+``K`` to agents._kernels and each marked function to its njit dispatcher (agents/kinds/_jit.py).
+A decision written with numba's ``@njit`` works as well (its module then imports numba).
 
 What the registry does with it:
 
@@ -45,9 +64,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .. import schema as _schema
+from . import _jit
+from ._jit import K, Kernel, kernel, load
 
 __all__ = ["KindSpec", "Build", "register", "kinds", "spec", "dispatch", "builtin_codes",
-           "home_stocks"]
+           "home_stocks", "load", "kernel", "Kernel", "K"]
 
 
 @dataclass(frozen=True)
@@ -59,7 +80,8 @@ class KindSpec:
         name: its label, also the name of a population's field for it.
         columns: its parameter columns (agents/schema.py `KindSchema`; "size" first).
         params: its parameter dataclass.
-        decide: its `@njit` decision function (see the module docstring).
+        decide: its compiled decision function (see the module docstring): a `kernel`
+            (`_jit.compiled` gives its dispatcher) or an njit dispatcher.
         twin: its slow, pure-Python twin (the tests' reference).
         count: rows a population's parameters need, ``count(params, n_stocks)``.
         homes, fill, endow: build hooks, each ``hook(build, params, rows)`` (`Build`).
@@ -184,7 +206,8 @@ def home_stocks(n, weights, rng):
 
 _ROOT = Path(__file__).resolve().parents[2]
 #: sources whose contents the compiled loop depends on (their globals are frozen into it)
-_KERNEL_SOURCES = ("market/*.py", "agents/_kernels.py", "agents/schema.py", "agents/kinds/*.py")
+_KERNEL_SOURCES = ("market/*.py", "agents/_kernels.py", "agents/_constants.py",
+                   "agents/schema.py", "agents/kinds/*.py")
 _LOOPS: dict[tuple[int, ...], object] = {}
 
 
@@ -266,6 +289,7 @@ def dispatch(codes=()):
     key = tuple(sorted(set(builtin_codes()) | {int(c) for c in codes}))
     if key in _LOOPS:
         return _LOOPS[key]
+    load()
     specs = [_KINDS[c] for c in key]
     stamp = _source_stamp(specs)
     text = _dispatch_source(specs, stamp)
@@ -283,7 +307,7 @@ def dispatch(codes=()):
         loader_spec = importlib.util.spec_from_file_location(name, path)
         mod = importlib.util.module_from_spec(loader_spec)
         for ks in specs:
-            setattr(mod, f"_k{ks.code}", ks.decide)
+            setattr(mod, f"_k{ks.code}", _jit.compiled(ks.decide))
         sys.modules[name] = mod
         loader_spec.loader.exec_module(mod)
     _LOOPS[key] = mod.run_ticks

@@ -8,9 +8,8 @@ ABIDES's cents.
 import math
 
 import numpy as np
-from numba import njit
 
-from .. import _kernels as K
+from ._jit import K, kernel
 
 __all__ = ["abides_size", "abides_size_twin", "ABIDES_LOTS", "SESSION_S"]
 
@@ -20,7 +19,7 @@ ABIDES_LOTS = ((0.7, 100), (0.06, 200), (0.004, 300), (0.0329, 400), (0.001, 500
 SESSION_S = 23_400  # seconds in a session, 09:30-16:00
 
 
-@njit(**K.LEAF)
+@kernel
 def abides_size(rs, scale):
     """An order size (shares) from RMSC04's order-size model, times `scale`; may be 0.
 

@@ -9,13 +9,12 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
-from numba import njit
 
 from market import Motive
 
-from .. import _kernels as K
 from ..params import param
 from . import register
+from ._jit import K, kernel
 from ._twin import BUY, LIMIT, SELL, Order
 
 __all__ = ["AbidesMaker", "COLUMNS", "decide", "twin", "SPEC"]
@@ -55,7 +54,7 @@ class AbidesMaker:
 
 
 
-@njit(**K.LEAF)
+@kernel
 def _ladder(ex, inv, mk, i, s, t, call_phase, mid, b, a, pos, size):
     """RMSC04 adaptive POV market maker (row i leads; rows i+1.. of size 0 are its levels):
     cancels its whole ladder, then posts one bid and one ask per row.
@@ -130,7 +129,7 @@ def _ladder(ex, inv, mk, i, s, t, call_phase, mid, b, a, pos, size):
 
 
 
-@njit(**K.LEAF)
+@kernel
 def decide(ex, inv, mk, i, t, call_phase):
     """A maker's requote (`_ladder`): it sends its orders itself."""
     s, mid, b, a, size = K._situation(ex, inv, mk, i)  # the size drawn is unused

@@ -8,14 +8,12 @@ ma_fast, ma_slow (ticks), seen (mids observed).
 
 from dataclasses import dataclass
 
-from numba import njit
-
 from market import Motive
 
-from .. import _kernels as K
 from ..params import param
 from . import home_stocks, register
 from ._abides import abides_size, abides_size_twin
+from ._jit import K, kernel
 from ._twin import BUY, LIMIT, SELL, Order
 
 __all__ = ["AbidesMomentum", "COLUMNS", "decide", "twin", "SPEC"]
@@ -45,7 +43,7 @@ class AbidesMomentum:
 
 
 
-@njit(**K.LEAF)
+@kernel
 def _trend_order(book, inv, mk, i, s, t, call_phase, mid, b, a, pos, size):
     """RMSC04 momentum agent: records the mid (both sides quoted) in a fast and a slow average
     of its own observations; once it has seen more than slow_n, buys at the ask when the fast
@@ -77,7 +75,7 @@ def _trend_order(book, inv, mk, i, s, t, call_phase, mid, b, a, pos, size):
     return True, K.SELL, K.LIMIT, b, q, K.M_MOMENTUM, K.BID_SLOT
 
 
-@njit(**K.LEAF)
+@kernel
 def decide(ex, inv, mk, i, t, call_phase):
     """A momentum agent's wake-up (`_trend_order`)."""
     s, mid, b, a, size = K._situation(ex, inv, mk, i)  # the size drawn is unused (RMSC04's own)

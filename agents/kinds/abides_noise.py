@@ -7,14 +7,12 @@ done_day (the last day it traded: its state).
 
 from dataclasses import dataclass
 
-from numba import njit
-
 from market import Motive
 
-from .. import _kernels as K
 from ..params import param
 from . import home_stocks, register
 from ._abides import SESSION_S, abides_size, abides_size_twin
+from ._jit import K, kernel
 from ._twin import BUY, LIMIT, SELL, Order
 
 __all__ = ["AbidesNoise", "COLUMNS", "decide", "twin", "SPEC"]
@@ -41,7 +39,7 @@ class AbidesNoise:
 
 
 
-@njit(**K.LEAF)
+@kernel
 def _noise_order(book, inv, mk, i, s, t, call_phase, mid, b, a, pos, size):
     """RMSC04 noise agent: once a day, at its first look after its wake-up time, one limit at
     the opposite best (buy at the ask, sell at the bid), side 50/50; nothing if that side is
@@ -63,7 +61,7 @@ def _noise_order(book, inv, mk, i, s, t, call_phase, mid, b, a, pos, size):
     return False, K.BUY, K.LIMIT, K.NONE, K.NONE, K.M_NOISE, K.BID_SLOT
 
 
-@njit(**K.LEAF)
+@kernel
 def decide(ex, inv, mk, i, t, call_phase):
     """A noise agent's look (`_noise_order`)."""
     s, mid, b, a, size = K._situation(ex, inv, mk, i)  # the size drawn is unused (RMSC04's own)

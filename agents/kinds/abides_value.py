@@ -9,14 +9,13 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
-from numba import njit
 
 from market import Motive
 
-from .. import _kernels as K
 from ..params import param
 from . import home_stocks, register
 from ._abides import SESSION_S, abides_size, abides_size_twin
+from ._jit import K, kernel
 from ._twin import BUY, LIMIT, SELL, Order
 
 __all__ = ["AbidesValue", "COLUMNS", "decide", "twin", "SPEC"]
@@ -55,7 +54,7 @@ class AbidesValue:
 
 
 
-@njit(**K.LEAF)
+@kernel
 def _value_order(book, inv, mk, i, s, t, call_phase, mid, b, a, pos, size):
     """RMSC04 value agent: replaces its order by one limit toward its estimate of the value at
     the close.
@@ -91,7 +90,7 @@ def _value_order(book, inv, mk, i, s, t, call_phase, mid, b, a, pos, size):
     return True, side, K.LIMIT, K._clip_price(book, s, est), q, K.M_VALUE, K.BID_SLOT
 
 
-@njit(**K.LEAF)
+@kernel
 def decide(ex, inv, mk, i, t, call_phase):
     """A value agent's wake-up (`_value_order`)."""
     s, mid, b, a, size = K._situation(ex, inv, mk, i)  # the size drawn is unused (RMSC04's own)

@@ -11,13 +11,12 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
-from numba import njit
 
 from market import Motive
 
-from .. import _kernels as K
 from ..params import param
 from . import home_stocks, register
+from ._jit import K, kernel
 from ._twin import BUY, LIMIT, MARKET, SELL, Order
 
 __all__ = ["Fundamental", "COLUMNS", "decide", "twin", "arb_cap_twin", "SPEC"]
@@ -85,7 +84,7 @@ class Fundamental:
                                        "trading days")
 
 
-@njit(**K.LEAF)
+@kernel
 def _value_order(book, inv, mk, i, s, t, call_phase, mid, b, a, pos, size, cap):
     """Value trader: trades toward its estimate of value when mispricing passes a threshold.
 
@@ -126,7 +125,7 @@ def _value_order(book, inv, mk, i, s, t, call_phase, mid, b, a, pos, size, cap):
     return False, BUY_, LIMIT_, NONE, NONE, motive, BID_SLOT
 
 
-@njit(**K.LEAF)
+@kernel
 def _arb_cap(inv, mk, cash, i, s, mid, pos):
     """Limits to arbitrage: the largest position (shares, either sign) value trader i may hold.
 
@@ -148,7 +147,7 @@ def _arb_cap(inv, mk, cash, i, s, mid, pos):
     return inv.par[i, GROSS] * eq * risk / mid
 
 
-@njit(**K.LEAF)
+@kernel
 def decide(ex, inv, mk, i, t, call_phase):
     """A value trader's decision: a forced cut at market when its position is over what its
     capital and risk limits allow (`_arb_cap`) and the book has the other side, else its view's

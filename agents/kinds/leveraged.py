@@ -9,13 +9,12 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
-from numba import njit
 
 from market import Motive
 
-from .. import _kernels as K
 from ..params import param
 from . import register
+from ._jit import K, kernel
 from ._twin import MARKET, SELL, Order
 
 __all__ = ["Leveraged", "COLUMNS", "decide", "twin", "fund_baskets", "SPEC"]
@@ -63,7 +62,7 @@ class Leveraged:
 
 
 
-@njit(**K.LEAF)
+@kernel
 def decide(ex, inv, mk, i, t, call_phase):
     """A fund's margin check: over its limit (exposure > leverage_limit x equity, the equity
     less `redemption` of its loss below its starting capital), with the fire-sale channel on,

@@ -8,13 +8,12 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
-from numba import njit
 
 from market import Motive
 
-from .. import _kernels as K
 from ..params import param
 from . import register
+from ._jit import K, kernel
 from ._twin import BUY, LIMIT, SELL, Order
 
 __all__ = ["MarketMaker", "COLUMNS", "decide", "twin", "SPEC"]
@@ -55,7 +54,7 @@ class MarketMaker:
 
 
 
-@njit(**K.LEAF)
+@kernel
 def _quotes(ex, inv, mk, i, s, t, call_phase, mid, b, a, pos, size):
     """Market maker: two-sided quotes around a centre that follows public information, skewed by
     inventory, wider with volatility, withdrawn past a volatility ratio. Sends its bid; returns
@@ -98,7 +97,7 @@ def _quotes(ex, inv, mk, i, s, t, call_phase, mid, b, a, pos, size):
 
 
 
-@njit(**K.LEAF)
+@kernel
 def decide(ex, inv, mk, i, t, call_phase):
     """A maker's requote (`_quotes`): it sends its bid and returns its ask."""
     s, mid, b, a, size = K._situation(ex, inv, mk, i)

@@ -9,13 +9,12 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
-from numba import njit
 
 from market import Motive
 
-from .. import _kernels as K
 from ..params import param
 from . import home_stocks, register
+from ._jit import K, kernel
 from ._twin import BUY, MARKET, SELL, Order
 
 __all__ = ["Momentum", "COLUMNS", "decide", "twin", "SPEC"]
@@ -37,7 +36,7 @@ class Momentum:
 
 
 
-@njit(**K.LEAF)
+@kernel
 def _trend_order(book, inv, mk, i, s, t, call_phase, mid, b, a, pos, size):
     """Trend follower: a market order with the sign of its trend signal past a threshold.
 
@@ -59,7 +58,7 @@ def _trend_order(book, inv, mk, i, s, t, call_phase, mid, b, a, pos, size):
 
 
 
-@njit(**K.LEAF)
+@kernel
 def decide(ex, inv, mk, i, t, call_phase):
     """A trend follower's decision (`_trend_order`) in its situation."""
     s, mid, b, a, size = K._situation(ex, inv, mk, i)

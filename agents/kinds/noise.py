@@ -9,13 +9,12 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
-from numba import njit
 
 from market import Motive
 
-from .. import _kernels as K
 from ..params import param
 from . import home_stocks, register
+from ._jit import K, kernel
 from ._twin import BUY, LIMIT, MARKET, SELL, Order
 
 __all__ = ["Noise", "COLUMNS", "decide", "twin", "SPEC"]
@@ -44,7 +43,7 @@ class Noise:
 
 
 
-@njit(**K.LEAF)
+@kernel
 def _noise_order(book, inv, mk, i, s, t, call_phase, mid, b, a, pos, size):
     """Noise trader: a random side, at market or a random limit; buys more in a dip.
 
@@ -73,7 +72,7 @@ def _noise_order(book, inv, mk, i, s, t, call_phase, mid, b, a, pos, size):
 
 
 
-@njit(**K.LEAF)
+@kernel
 def decide(ex, inv, mk, i, t, call_phase):
     """A noise trader's decision (`_noise_order`); it reads no position."""
     s, mid, b, a, size = K._situation(ex, inv, mk, i)

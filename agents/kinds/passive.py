@@ -9,13 +9,12 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
-from numba import njit
 
 from market import Motive
 
-from .. import _kernels as K
 from ..params import param
 from . import register
+from ._jit import K, kernel
 from ._twin import BUY, MARKET, SELL, Order
 
 __all__ = ["Passive", "COLUMNS", "decide", "twin", "SPEC"]
@@ -55,7 +54,7 @@ class Passive:
 
 
 
-@njit(**K.LEAF)
+@kernel
 def decide(ex, inv, mk, i, t, call_phase):
     """A fund's flow order: f baskets of `size` cents per arrival, each stock by its weight w
     (w x size cents of it, in shares at its last mid, rounded); f is mk.flow (scenario shocks)
