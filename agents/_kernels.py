@@ -62,8 +62,8 @@ TP_QTY, TP_TIME, TP_STOCK, TP_TSIDE = (TAPE_DTYPE.names.index(c)
 
 # Mkt.cfg entries
 (C_FUNDAMENTAL, C_INFORMATIONAL, C_FIRE_SALE, C_LIQUIDITY, C_ACT_GAIN, C_ACT_MAX, C_H_PHI,
- C_H_SIGMA, C_FAST, C_SLOW, C_VAR, C_FLOW, C_ARB, C_THETA, C_THEME) = range(15)
-N_CFG = 15
+ C_H_SIGMA, C_FAST, C_SLOW, C_VAR, C_FLOW, C_ARB, C_THETA, C_THEME, C_RISK_DECAY) = range(16)
+N_CFG = 16
 
 # statuses of run_ticks
 DONE, NEED_ROOM = 0, 1
@@ -150,6 +150,9 @@ class Mkt(NamedTuple):
     ema_slow: np.ndarray  # float64[S] the same, slow
     var: np.ndarray  # float64[S] EMA of squared 1-second mid log returns
     var_ref: np.ndarray  # float64[S] variance at normal times (for ratios)
+    risk_var: np.ndarray  # float64[S] the daily variance behind value traders' risk budgets:
+    # an EWMA of close-to-close log returns, rolled at each open (agents.loop.roll_risk)
+    risk_ref: np.ndarray  # float64[S] its level at normal times
     logp: np.ndarray  # float64[S] last mid log price
     prev_close: np.ndarray  # float64[S] ticks
     jump: np.ndarray  # float64[K, S] log-value jump of row k: news (what an unaware investor
