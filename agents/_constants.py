@@ -19,7 +19,7 @@ __all__ = [
     "P_SIZE", "TP_QTY", "TP_TIME", "TP_STOCK", "TP_TSIDE",
     "C_FUNDAMENTAL", "C_INFORMATIONAL", "C_FIRE_SALE", "C_LIQUIDITY", "C_ACT_GAIN", "C_ACT_MAX",
     "C_H_PHI", "C_H_SIGMA", "C_FAST", "C_SLOW", "C_VAR", "C_FLOW", "C_ARB", "C_THETA",
-    "C_THEME", "N_CFG", "DONE", "NEED_ROOM",
+    "C_THEME", "C_RISK_DECAY", "N_CFG", "DONE", "NEED_ROOM",
 ]
 
 # numba's options for the kernels (`njit(**LEAF)`; agents.kinds' `@kernel` names one of them).
@@ -52,8 +52,8 @@ TP_QTY, TP_TIME, TP_STOCK, TP_TSIDE = (TAPE_DTYPE.names.index(c)
 
 # Mkt.cfg entries
 (C_FUNDAMENTAL, C_INFORMATIONAL, C_FIRE_SALE, C_LIQUIDITY, C_ACT_GAIN, C_ACT_MAX, C_H_PHI,
- C_H_SIGMA, C_FAST, C_SLOW, C_VAR, C_FLOW, C_ARB, C_THETA, C_THEME) = range(15)
-N_CFG = 15
+ C_H_SIGMA, C_FAST, C_SLOW, C_VAR, C_FLOW, C_ARB, C_THETA, C_THEME, C_RISK_DECAY) = range(16)
+N_CFG = 16
 
 # statuses of run_ticks
 DONE, NEED_ROOM = 0, 1

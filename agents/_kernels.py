@@ -46,6 +46,7 @@ from ._constants import (  # noqa: F401  (re-exported: the kinds read them as K.
     C_INFORMATIONAL,
     C_LIQUIDITY,
     C_SLOW,
+    C_RISK_DECAY,
     C_THEME,
     C_THETA,
     C_VAR,
@@ -169,6 +170,9 @@ class Mkt(NamedTuple):
     ema_slow: np.ndarray  # float64[S] the same, slow
     var: np.ndarray  # float64[S] EMA of squared 1-second mid log returns
     var_ref: np.ndarray  # float64[S] variance at normal times (for ratios)
+    risk_var: np.ndarray  # float64[S] the daily variance behind value traders' risk budgets:
+    # an EWMA of close-to-close log returns, rolled at each open (agents.loop.roll_risk)
+    risk_ref: np.ndarray  # float64[S] its level at normal times
     logp: np.ndarray  # float64[S] last mid log price
     prev_close: np.ndarray  # float64[S] ticks
     jump: np.ndarray  # float64[K, S] log-value jump of row k: news (what an unaware investor

@@ -9,11 +9,13 @@ Units: prices in ticks (cents), sizes in shares, time in seconds, log values in 
 
 import numpy as np
 
+from market import SESSION_SECONDS
+
 from . import _kernels as _K
 from ._kernels import Investors, Mkt, attention_rates, cohort_totals, seed_state, view_of
 from .kinds import dispatch
 
-__all__ = ["Investors", "Mkt", "new_market_view", "run_ticks", "cohort_totals",
+__all__ = ["Investors", "Mkt", "new_market_view", "run_ticks", "roll_risk", "cohort_totals",
            "attention_rates", "seed_state", "view_of"]
 
 
@@ -22,7 +24,7 @@ def new_market_view(prices, intraday_sd, *, vol_of_vol: float, common_factor: fl
                     fast_min: float, slow_min: float, var_min: float, flow_noise: float,
                     informational: bool, fire_sale: bool, liquidity: bool, rng,
                     arbitrage_limits: bool = True, overreaction: float = 0.0,
-                    theme: bool = True) -> Mkt:
+                    theme: bool = True, daily_sd=None, risk_decay: float = 0.94) -> Mkt:
     """The loop's market view at the start: values at `prices` (dollars, per stock).
 
     Args:
@@ -39,9 +41,15 @@ def new_market_view(prices, intraday_sd, *, vol_of_vol: float, common_factor: fl
         informational, fire_sale, liquidity, arbitrage_limits: channels on or off.
         overreaction: theta, the extra weight on salient news (agents.beliefs); theme: theme
             traders read news as the AI theme's (else as their stock's own).
+        daily_sd: per stock, the sd of a normal day's close-to-close log return: the level
+            value traders' risk budgets take as normal (default: the session's, from
+            intraday_sd); `roll_risk` moves their estimate from it, with `risk_decay` a day.
         rng: a numpy Generator; two xoshiro256** states are drawn from it (decisions, values);
             arrivals draw from the decisions' state jumped 2^128 draws ahead.
     """
+    if daily_sd is None:
+        daily_sd = np.asarray(intraday_sd, float) * np.sqrt(SESSION_SECONDS)
+    daily_var = np.asarray(daily_sd, float) ** 2 * np.ones(np.size(prices))
     cfg = np.zeros(_K.N_CFG)
     cfg[_K.C_FUNDAMENTAL] = 1.0
     cfg[_K.C_INFORMATIONAL] = 1.0 if informational else 0.0
@@ -58,6 +66,7 @@ def new_market_view(prices, intraday_sd, *, vol_of_vol: float, common_factor: fl
     cfg[_K.C_ARB] = 1.0 if arbitrage_limits else 0.0
     cfg[_K.C_THETA] = overreaction
     cfg[_K.C_THEME] = 1.0 if theme else 0.0
+    cfg[_K.C_RISK_DECAY] = risk_decay
     prices = np.asarray(prices, float)
     ns = prices.size
     # E[exp(2h)] = exp(2 sig_h^2): scale so that the mean variance is the target
@@ -66,13 +75,30 @@ def new_market_view(prices, intraday_sd, *, vol_of_vol: float, common_factor: fl
     return Mkt(
         logv=logp.copy(), h=np.zeros(ns), sigma=sigma,
         beta=np.full(ns, common_factor), ema_fast=np.zeros(ns), ema_slow=np.zeros(ns),
-        var=(intraday_sd**2) * 4.0, var_ref=(intraday_sd**2) * 4.0, logp=logp.copy(),
+        var=(intraday_sd**2) * 4.0, var_ref=(intraday_sd**2) * 4.0,
+        risk_var=daily_var, risk_ref=daily_var.copy(), logp=logp.copy(),
         prev_close=prices * 100.0, jump=np.zeros((0, ns)), isnews=np.zeros(0),
         tjump=np.zeros((0, ns)), sal=np.zeros(0), fired=np.zeros(0), cfg=cfg, flow=np.zeros(ns),
         rng=(st := seed_state(rng.integers(1, 2**63 - 1, 4))),
         vrng=seed_state(rng.integers(1, 2**63 - 1, 4)),
         arng=_K.jump_state(st),
     )
+
+
+def roll_risk(mk: Mkt, close, prev_close) -> None:
+    """The daily variance behind value traders' risk budgets, rolled at an open: an EWMA of
+    close-to-close log returns, var <- decay x var + (1 - decay) x log(close / prev_close)^2
+    (J.P. Morgan/Reuters RiskMetrics 1996, decay 0.94 for daily data; decay: cfg
+    C_RISK_DECAY).
+
+    Risk budgets are set from daily volatility estimates, overnight (Jorion, Value at Risk,
+    2007), not from the last minutes' quotes: a budget on a five-minute tick variance shrank
+    with the bid-ask bounce of a book it had thinned, and the forced cuts that followed kept
+    the bounce going (hours of +-5% minute returns in Broadcom on the Tuesday after DeepSeek).
+    """
+    decay = mk.cfg[_K.C_RISK_DECAY]
+    r = np.log(np.asarray(close, float) / np.asarray(prev_close, float))
+    mk.risk_var[:] = decay * mk.risk_var + (1.0 - decay) * r * r
 
 
 def run_ticks(exchange, inv: Investors, mk: Mkt, t0: int, n_ticks: int, *, call_phase: bool,

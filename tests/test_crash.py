@@ -83,9 +83,9 @@ def test_capital_and_risk_limits_by_hand():
     cash = np.array([0], np.int64)
     inv.w0[0] = 0.0
     assert _cap(inv, mk, cash, 0, 0, 10_000.0, 0) == pytest.approx(40_000.0)
-    mk.var[0] = 4.0 * mk.var_ref[0]
+    mk.risk_var[0] = 4.0 * mk.risk_ref[0]
     assert _cap(inv, mk, cash, 0, 0, 10_000.0, 0) == pytest.approx(20_000.0)
-    mk.var[0] = mk.var_ref[0]
+    mk.risk_var[0] = mk.risk_ref[0]
     cash[0] = -100_000_000  # bought 10,000 shares at $100 ...
     assert _cap(inv, mk, cash, 0, 0, 9_000.0, 10_000) == pytest.approx(4 * 85e6 / 9_000)
     # ... and a loss past its capital leaves it nothing to hold
@@ -107,11 +107,11 @@ def test_arbitrage_cap_matches_its_twin(capital, dcash, pos, mid, red, gross, vo
     col = SCHEMAS[Kind.FUNDAMENTAL].column
     inv.par[0, col("redemption")], inv.par[0, col("max_gross")] = red, gross
     inv.capital[0] = capital
-    mk.var[0] = mk.var_ref[0] * vol * vol
+    mk.risk_var[0] = mk.risk_ref[0] * vol * vol
     cash = np.array([int(inv.w0[0] + dcash)], np.int64)
     got = _cap(inv, mk, cash, 0, 0, mid, pos)
-    want = arb_cap_twin(capital, float(cash[0]), inv.w0[0], pos, mid, red, gross, mk.var[0],
-                        mk.var_ref[0])
+    want = arb_cap_twin(capital, float(cash[0]), inv.w0[0], pos, mid, red, gross,
+                        mk.risk_var[0], mk.risk_ref[0])
     assert got == pytest.approx(want, rel=1e-9, abs=1e-6)
 
 
@@ -443,3 +443,35 @@ def test_capital_carries_overnight_and_only_what_was_lost_comes_back(small_scena
             grew = m.inv.capital[f] > cap_close
             assert grew.any() and (m.inv.capital[f] >= cap_close).all()
             assert not (grew & ~lost).any()
+
+
+def test_risk_budgets_roll_on_daily_returns_by_hand():
+    """A stock that closed at $90 after $100, with a daily variance of 1e-4 behind its value
+    traders' budgets: 0.94 x 1e-4 + 0.06 x ln(0.9)^2 = 0.000094 + 0.06 x 0.0111008 = 7.6005e-4;
+    one that closed where it was keeps 0.94 of its variance."""
+    from agents.loop import roll_risk
+
+    mk = _market_view([100.0, 50.0])
+    mk.risk_var[:] = 1e-4
+    roll_risk(mk, np.array([9_000, 5_000]), np.array([10_000.0, 5_000.0]))
+    assert mk.risk_var[0] == pytest.approx(7.6005e-4, rel=1e-4)
+    assert mk.risk_var[1] == pytest.approx(0.94e-4)
+
+
+@pytest.mark.slow
+def test_no_stock_bounces_for_hours_after_the_shock():
+    """The day after DeepSeek, no stock's one-minute returns swing past 2% for more than a few
+    minutes of the day. A risk budget on the last minutes' quote variance shrank with the
+    bid-ask bounce of a book it had thinned, and its forced cuts kept the bounce going: on the
+    model before `roll_risk`, Broadcom swung past 2% in 135 of Tuesday's 390 minutes (seed 12)."""
+    from scenarios.library.catalog import get_scenario
+    from scenarios.library.overrides import apply_overrides
+    from scenarios.studies.run import run
+
+    sc = apply_overrides(get_scenario("deepseek"), ["days=3"])
+    for seed in (3, 12):
+        res = run(sc, seed)
+        close = res.bars[2 * 390:, :, 3].astype(float)
+        r = np.abs(np.diff(np.log(close), axis=0))
+        big = {t: int((r[:, j] > 0.02).sum()) for j, t in enumerate(res.tickers)}
+        assert max(big.values()) <= 20, (seed, big)

@@ -288,6 +288,7 @@ def test_value_traders_match_their_twin(world, code, j, book, dv, pos_f, pnl_f, 
     w_inv.conv[i], w_inv.bias[i] = conv, 0.0
     mk_k.logv[s] = math.log(REFS[s] * (1.0 + dv))
     mk_k.var[s] = mk_k.var_ref[s] * ratio * ratio
+    mk_k.risk_var[s] = mk_k.risk_ref[s] * ratio * ratio
     lim = w_inv.par[i, ks.column("position_limit")]
     pos = int(pos_f * lim)
     ex.acc.shares[i, s] = pos
@@ -323,6 +324,7 @@ def test_a_value_trader_over_its_cap_cuts_at_market_by_hand(world):
     ex = _exchange(w, [(REFS[0] - 1, REFS[0] + 1), (REFS[1] - 1, REFS[1] + 1)], 100)
     mk.logv[s] = math.log(REFS[s] * 1.02)
     mk.var[s] = mk.var_ref[s]
+    mk.risk_var[s] = mk.risk_ref[s]
     allowed = 4.0 * inv.capital[i] / REFS[s]  # max_gross 4, no P&L
     ex.acc.shares[i, s] = int(3 * allowed)
     inv.w0[i] = float(ex.acc.cash[i]) + int(3 * allowed) * REFS[s]

@@ -127,8 +127,8 @@ class Situation:
 
         col = [TAPE_DTYPE.names.index(c) for c in names]
         market = {name: [float(x) for x in getattr(mk, name)] for name in (
-            "logv", "logp", "var", "var_ref", "ema_fast", "ema_slow", "prev_close", "flow",
-            "isnews", "sal", "cfg")}
+            "logv", "logp", "var", "var_ref", "risk_var", "risk_ref", "ema_fast", "ema_slow",
+            "prev_close", "flow", "isnews", "sal", "cfg")}
         market["jump"] = [[float(x) for x in row] for row in mk.jump]
         market["tjump"] = [[float(x) for x in row] for row in mk.tjump]
         acct = int(inv.acct[i])

@@ -134,7 +134,11 @@ def _arb_cap(inv, mk, cash, i, s, mid, pos):
     its starting wealth), so losses shrink what it may hold and its investors withdraw a part
     of each loss on top (Shleifer & Vishny 1997); the volatility ratio is the risk limit that
     shrinks positions as volatility rises (a value-at-risk budget; Gromb & Vayanos 2010,
-    Brunnermeier & Pedersen 2009). Unbounded with the arbitrage-limits channel off. A value
+    Brunnermeier & Pedersen 2009). sd_now is a daily estimate, as risk budgets are set
+    overnight: the EWMA of close-to-close returns to the last close (Mkt.risk_var,
+    agents.loop.roll_risk; RiskMetrics 1996), sd_ref its normal level. A budget on the last
+    minutes' quote variance shrank with the bid-ask bounce of a book its cuts had thinned, and
+    its cuts kept the bounce going. Unbounded with the arbitrage-limits channel off. A value
     trader holds only its home stock, so its wealth is its cash and that stock.
     """
     if mk.cfg[K.C_ARB] <= 0:
@@ -143,7 +147,7 @@ def _arb_cap(inv, mk, cash, i, s, mid, pos):
     eq = inv.capital[i] + pnl + inv.par[i, REDEEM] * min(0.0, pnl)
     if eq <= 0.0:
         return 0.0
-    risk = min(1.0, np.sqrt(mk.var_ref[s] / max(mk.var[s], 1e-300)))
+    risk = min(1.0, np.sqrt(mk.risk_ref[s] / max(mk.risk_var[s], 1e-300)))
     return inv.par[i, GROSS] * eq * risk / mid
 
 
@@ -173,7 +177,8 @@ M = {"value": Motive.VALUE, "forced": Motive.FORCED, "news": Motive.NEWS}
 
 def arb_cap_twin(capital, cash, w0, pos, mid, redemption, max_gross, var, var_ref, arb=True):
     """The largest position a value trader may hold (shares): max_gross x its equity x the
-    risk limit / mid. Equity: own capital plus P&L (cash and holdings at mid less starting
+    risk limit / mid; the risk limit is min(1, sqrt(var_ref / var)) of the daily variance
+    estimate (risk_var) and its normal level (risk_ref). Equity: own capital plus P&L (cash and holdings at mid less starting
     wealth), less `redemption` of a loss; none left, none held; unbounded without limits."""
     if not arb:
         return math.inf
@@ -210,7 +215,7 @@ def twin(sit) -> list:
     b, a = sit.bids[s], sit.asks[s]
     pos = sit.shares[s]
     cap = arb_cap_twin(sit.capital, sit.cash, sit.w0, pos, mid, p["redemption"],
-                       p["max_gross"], sit.market["var"][s], sit.market["var_ref"][s],
+                       p["max_gross"], sit.market["risk_var"][s], sit.market["risk_ref"][s],
                        arb=sit.market["cfg"][K.C_ARB] > 0)
     if abs(pos) > cap and not sit.call_phase and ((b > 0) if pos > 0 else (a > 0)):
         qty = min(size, math.floor(abs(pos) - cap) + 1)

@@ -87,7 +87,10 @@ def _quotes(ex, inv, mk, i, s, t, call_phase, mid, b, a, pos, size):
     inv.anchor[i] = pv
     lim = par[i, LIMIT_COL]
     skew = -pos / lim * 0.5 * width
-    withdraw = mk.cfg[K.C_LIQUIDITY] > 0 and ratio > par[i, WITHDRAW]
+    # withdrawn past the ratio, unless the book's spread is wider than its own (or a side is
+    # empty): a touch that wide pays for the risk, and it quotes again (Grossman & Miller 1988)
+    withdraw = (mk.cfg[K.C_LIQUIDITY] > 0 and ratio > par[i, WITHDRAW]
+                and b > 0 and a > 0 and a - b <= width)
     bid = int(np.floor(c + skew - 0.5 * width + 0.5))
     ask = bid + width
     qb = size if (pos < lim and not withdraw) else 0
@@ -132,7 +135,9 @@ def twin(sit) -> list:
     sit.changed["anchor"] = public
     lim = p["inventory_limit"]
     bid = math.floor(centre - pos / lim * width / 2 - width / 2 + 0.5)
-    out = mk["cfg"][K.C_LIQUIDITY] > 0 and ratio > p["withdraw_ratio"]
+    b, a = sit.bids[s], sit.asks[s]
+    out = (mk["cfg"][K.C_LIQUIDITY] > 0 and ratio > p["withdraw_ratio"]
+           and b > 0 and a > 0 and a - b <= width)
     qb = size if (pos < lim and not out) else 0
     qa = size if (pos > -lim and not out) else 0
     mm = Motive.MARKET_MAKING

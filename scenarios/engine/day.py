@@ -9,7 +9,7 @@ import gc
 
 import numpy as np
 
-from agents.loop import run_ticks
+from agents.loop import roll_risk, run_ticks
 from agents.population import basket_returns, return_capital
 from market import SESSION_SECONDS
 
@@ -66,6 +66,7 @@ class TradingDay:
             b = self.spec.dynamics.common_factor
             self.mk.logv[:] += self.overnight_sd * (z + np.sqrt(1 - b * b) * e)
         if self.day > 0:
+            roll_risk(self.mk, ex.prev_close, self.mk.prev_close)
             self._return_capital(ex.prev_close)
             self._roll_flows(ex.prev_close)
         self.mk.prev_close[:] = ex.prev_close

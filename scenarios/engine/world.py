@@ -88,7 +88,7 @@ def build_world(m, spec) -> None:
         informational=ch.informational, fire_sale=ch.fire_sale, liquidity=ch.liquidity,
         rng=m.rng, arbitrage_limits=ch.arbitrage_limits,
         overreaction=scenario.beliefs.overreaction if ch.overreaction else 0.0,
-        theme=ch.theme)
+        theme=ch.theme, daily_sd=vol / np.sqrt(252), risk_decay=d.risk_decay)
     m.overnight_sd = vol / np.sqrt(252) * np.sqrt(d.overnight_share)
     # streams of their own (drawn from the model's generator): overnight value news, and who
     # hears news when; so that counterfactual runs share value paths (common random numbers)
