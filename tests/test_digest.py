@@ -14,7 +14,11 @@ population, draws and values change); issue 20's faster loop: who arrives in a t
 from a stream of its own (the decisions' stream jumped 2^128 draws ahead) before anyone decides,
 so the loop can ask for the next arrivals' data while one decides; the same Poisson law of
 arrivals and the same decisions, but each draw lands on another arrival (new trades and bars;
-the events are the same).
+the events are the same); value traders' risk budgets on a daily volatility estimate rolled at
+each open, withdrawn makers quoting again when the book's spread is wider than theirs, and
+attention 3.5 (was 1.5): a risk budget on the last minutes' quote variance fed on the bid-ask
+bounce of the book its own cuts thinned (new trades from the first open; the events are the
+same).
 
 What is digested, per run of `selloff run NAME --seed S [--days D] --no-plot`:
 - the bytes of summary.json and events.json;
@@ -38,28 +42,28 @@ from scenarios.cli import main
 # (scenario, seed, days or None for the scenario's own) -> digests (see the module docstring)
 DIGESTS = {
     ('deepseek', 12, 2): {
-        "summary.json": "7c2fe6eb643f7e683f93ab81f08ebe7cf3e593b87c6c33b1251d3576755c0fc5",
+        "summary.json": "ae04f782baac641de553ce1a26f87bc547b5b7639fa5cd77e86efc98e0935e9b",
         "events.json": "bae5d4f286a056b445d773fa29b5b0188400045494328c5b4e2659eeda9884a2",
-        "bars": "575e2a09ca2d779f15976fb28f726a229a9a0ba63191804c11762080875f94da",
-        "stdout": "84df3fa750ba449ca8e3a0a867212309a21ac8ed3bed6727b766bd2d211494ee",
+        "bars": "d44f18a3828d72d90c38c1d9b9d9abcac01792842e1f30df59bb3f4236dae723",
+        "stdout": "5198e238548938ed995eec7eb6f248dfa2840fce00b1289ef73b87a86127a963",
     },
     ('baseline', 0, 1): {
-        "summary.json": "29157f08b0952aca844dd585d00f1d9aea7b7bc4d52d2db25cc64d5a25049e9c",
+        "summary.json": "a25233ea2de9011ebadd1f2c457ac53c316d6f88db15514ca2001f1564f77574",
         "events.json": "9957dfb7276a9f6d0798250eb6a69c8a8a8749b9df70bf0786f13e8d9439aa2b",
         "bars": "b4fc7b453b83874a0df8b526a670e947fe3ab53a5f975aca8c20fa423a93609d",
         "stdout": "e57aa4bae40990617d87c367395d27c11fba079ac0f39509a6f0744b2ab064cd",
     },
     ('deepseek', 12, None): {
-        "summary.json": "86449cd2543de6c018cd151b8d8ddad5b5a828d9c206879c69e3cb0ff3c793eb",
+        "summary.json": "d60cc920f6bdd5206d3b44aae92c143156961eb76594e507643746a762046ced",
         "events.json": "a6599c54f26adc86736530328948167634dc503c26f0bb58fe700e5d37696830",
-        "bars": "c05e0175d91890d2bae5ba8265948558f9bbf52c8b46a4e87f028dcd64c5bc89",
-        "stdout": "6ab2c78fd57b31e68cd88b5f1cfde2a9b9f59263cf63e9f4d494530d689a3351",
+        "bars": "a0619369e748223f9498fc4bfc5f32584034274967bbedbbbdcad7ce7f334d43",
+        "stdout": "e1395f26f6889668b5798230142ed4fbd636acc960028d6d59b47bd2b4c85688",
     },
     ('baseline', 0, None): {
-        "summary.json": "42a361a2a0b9aaa9d9a667fa0253bc3b1729110db2fa6af152391ac2f6d21c35",
+        "summary.json": "b7e346077748ce21f18f502ac6a9d2614a18624d29f9668a97e6cd330cad93b3",
         "events.json": "9957dfb7276a9f6d0798250eb6a69c8a8a8749b9df70bf0786f13e8d9439aa2b",
-        "bars": "3217cd46be80a3cf3ccf3ccd9e7265efd33ba2700d2be677868cb9299ea4475d",
-        "stdout": "545c1f917ef678be4bb539891335bafcd9cf79778488435b7bcbfc4a00e8db8f",
+        "bars": "61fbc61741977745637145453ece1978f8cf3486723984214d129427521b5116",
+        "stdout": "a9fe736fe18b1a5e37302af8788ac8d9e395e4d3d1590ca8293f859f876d2800",
     },
 }
 
