@@ -1,4 +1,5 @@
-"""price_paths.png: every stock against its previous close, grouped by role, shocks marked."""
+"""price_paths.png: every stock against its close before the run's first day, grouped by role, shocks
+marked."""
 
 from __future__ import annotations
 
@@ -51,7 +52,7 @@ def plot_price_paths(res, path: Path) -> Path:
             ax.axvline(d * MINUTES + max(m, 0), color="tab:red", lw=0.8, ls="--", alpha=0.7)
         ax.set_title(title, fontsize=10, loc="left")
         ax.set_ylim(lo - pad, hi + pad)
-        ax.set_ylabel("% vs previous close")
+        ax.set_ylabel("% since the close before the run")
         ax.grid(axis="y", color="0.92")
         ax.legend(fontsize=7, ncol=min(4, len(js)), loc="lower left", frameon=False)
     for ax in axes.flat[len(groups):]:
