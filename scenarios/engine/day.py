@@ -12,6 +12,7 @@ import numpy as np
 from agents.loop import run_ticks
 from agents.population import basket_returns, return_capital
 from market import SESSION_SECONDS
+from market.types import BAR, DAY
 
 __all__ = ["TradingDay", "MINUTES"]
 
@@ -84,12 +85,12 @@ class TradingDay:
         self._collect_minute(closing=True)
         d = self.day
         b = self.bars[d * MINUTES : (d + 1) * MINUTES]
-        opens = np.where(self.open_prices[d] > 0, self.open_prices[d], b[0, :, 0])
-        self.daily[d, :, 0] = opens
-        self.daily[d, :, 1] = np.maximum(b[:, :, 1].max(axis=0), opens)
-        self.daily[d, :, 2] = np.minimum(b[:, :, 2].min(axis=0), opens)
-        self.daily[d, :, 3] = close
-        self.daily[d, :, 4] = b[:, :, 4].sum(axis=0)
+        opens = np.where(self.open_prices[d] > 0, self.open_prices[d], b[0, :, BAR.open])
+        self.daily[d, :, DAY.open] = opens
+        self.daily[d, :, DAY.high] = np.maximum(b[:, :, BAR.high].max(axis=0), opens)
+        self.daily[d, :, DAY.low] = np.minimum(b[:, :, BAR.low].min(axis=0), opens)
+        self.daily[d, :, DAY.close] = close
+        self.daily[d, :, DAY.volume] = b[:, :, BAR.volume].sum(axis=0)
         self.mk.logp[:] = np.log(np.maximum(close, 1))
 
     def step(self):

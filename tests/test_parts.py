@@ -1,0 +1,52 @@
+"""The simulation's parts own their state (issue 20): records read by name, the investors' arrays
+changed only through agents' public functions, the floor on public hooks, one seeding."""
+
+import ast
+from pathlib import Path
+
+import numpy as np
+
+from market.types import BAR, DAY, DAY_DTYPE, OHLCV_DTYPE, columns, records
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _sources(*dirs):
+    for d in dirs:
+        yield from sorted((ROOT / d).rglob("*.py"))
+
+
+def _name(node) -> str:
+    """`bars` for `bars`, `res.bars`, `self.main.bars`; '' otherwise."""
+    if isinstance(node, ast.Name):
+        return node.id
+    if isinstance(node, ast.Attribute):
+        return node.attr
+    return ""
+
+
+def test_record_columns_come_from_the_dtypes():
+    assert OHLCV_DTYPE.names == ("open", "high", "low", "close", "volume", "trades")
+    assert DAY_DTYPE.names == OHLCV_DTYPE.names[:5]
+    assert BAR.close == 3 and BAR.trades == 5 and len(BAR) == 6 and DAY.volume == 4
+    assert columns(DAY_DTYPE) == DAY
+    cube = np.arange(2 * 3 * len(BAR), dtype=np.int64).reshape(2, 3, len(BAR))
+    rec = records(cube, OHLCV_DTYPE)
+    assert rec.shape == (2, 3)
+    np.testing.assert_array_equal(rec["close"], cube[:, :, BAR.close])
+    rec["volume"][1, 2] = -7  # a view
+    assert cube[1, 2, BAR.volume] == -7
+
+
+def test_no_literal_column_index_into_bars_or_daily():
+    """`bars[..., 3]`, `res.daily[d, j, 4]`: a column by number; `BAR.close` names it."""
+    bad = []
+    for path in _sources("scenarios", "viz", "benchmarks", "tests", "market", "agents"):
+        for node in ast.walk(ast.parse(path.read_text())):
+            if (isinstance(node, ast.Subscript) and _name(node.value) in ("bars", "daily", "bar")
+                    and isinstance(node.slice, ast.Tuple) and node.slice.elts
+                    and isinstance(node.slice.elts[-1], ast.Constant)
+                    and isinstance(node.slice.elts[-1].value, int)):
+                bad.append(f"{path.relative_to(ROOT)}:{node.lineno}")
+    assert bad == []
+
