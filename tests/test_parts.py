@@ -50,3 +50,31 @@ def test_no_literal_column_index_into_bars_or_daily():
                 bad.append(f"{path.relative_to(ROOT)}:{node.lineno}")
     assert bad == []
 
+
+def _kernel_state(node) -> bool:
+    """`mk.x`, `inv.x`, `self.mk.x`, `m.inv.x` (a field of the loop's arrays)."""
+    return isinstance(node, ast.Attribute) and _name(node.value) in ("mk", "inv")
+
+
+def test_scenarios_write_no_kernel_array_directly():
+    """The loop's arrays (agents.loop's Mkt and Investors) change only through agents' public
+    functions: no `self.mk.logv[:] += ...`, `self.inv.oid[:] = -1`, `mk.flow.__isub__(...)`."""
+    bad = []
+    for path in _sources("scenarios", "viz"):
+        for node in ast.walk(ast.parse(path.read_text())):
+            targets = []
+            if isinstance(node, ast.Assign):
+                targets = node.targets
+            elif isinstance(node, (ast.AugAssign, ast.AnnAssign)):
+                targets = [node.target]
+            for t in targets:
+                for sub in ast.walk(t):
+                    if isinstance(sub, ast.Subscript) and _kernel_state(sub.value):
+                        bad.append(f"{path.relative_to(ROOT)}:{node.lineno}")
+                    if _kernel_state(sub) and sub is t:
+                        bad.append(f"{path.relative_to(ROOT)}:{node.lineno}")
+            if (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
+                    and node.func.attr.startswith("__i") and _kernel_state(node.func.value)):
+                bad.append(f"{path.relative_to(ROOT)}:{node.lineno}")
+    assert bad == []
+

@@ -9,8 +9,8 @@ import gc
 
 import numpy as np
 
-from agents.loop import run_ticks
-from agents.population import basket_returns, return_capital
+from agents.loop import expire_orders, move_values, run_ticks, set_last_close, set_prev_close
+from agents.population import basket_returns, return_capital, set_fund_flows
 from market import SESSION_SECONDS
 from market.types import BAR, DAY
 
@@ -52,8 +52,8 @@ class TradingDay:
         if not self.spec.channels.fund_flows:
             return
         rows, r = basket_returns(self.inv, self.exchange.last_prices(), self.mk.prev_close)
-        self.inv.fflow[rows] = self.spec.population.passive.flow_per_return * (
-            r + self.flow_memory)
+        set_fund_flows(self.inv, rows, self.spec.population.passive.flow_per_return * (
+            r + self.flow_memory))
 
     # -- shocks ----------------------------------------------------------------------------------
 
@@ -65,11 +65,11 @@ class TradingDay:
             z = self.value_rng.standard_normal() * self.spec.dynamics.common_factor
             e = self.value_rng.standard_normal(len(self.tickers))
             b = self.spec.dynamics.common_factor
-            self.mk.logv[:] += self.overnight_sd * (z + np.sqrt(1 - b * b) * e)
+            move_values(self.mk, self.overnight_sd * (z + np.sqrt(1 - b * b) * e))
         if self.day > 0:
             self._return_capital(ex.prev_close)
             self._roll_flows(ex.prev_close)
-        self.mk.prev_close[:] = ex.prev_close
+        set_prev_close(self.mk, ex.prev_close)
         self._fire(-1)
         t0 = self.day * SESSION_SECONDS
         rounds = self.spec.rules.preopen_rounds if self.spec.rules.auctions else 0
@@ -81,7 +81,7 @@ class TradingDay:
         ex = self.exchange
         close = ex.close_auction()
         ex.cancel_all()
-        self.inv.oid[:] = -1
+        expire_orders(self.inv)
         self._collect_minute(closing=True)
         d = self.day
         b = self.bars[d * MINUTES : (d + 1) * MINUTES]
@@ -91,7 +91,7 @@ class TradingDay:
         self.daily[d, :, DAY.low] = np.minimum(b[:, :, BAR.low].min(axis=0), opens)
         self.daily[d, :, DAY.close] = close
         self.daily[d, :, DAY.volume] = b[:, :, BAR.volume].sum(axis=0)
-        self.mk.logp[:] = np.log(np.maximum(close, 1))
+        set_last_close(self.mk, close)
 
     def step(self):
         """One trading minute (the first of a day opens it, the last closes it)."""
