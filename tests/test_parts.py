@@ -78,3 +78,17 @@ def test_scenarios_write_no_kernel_array_directly():
                 bad.append(f"{path.relative_to(ROOT)}:{node.lineno}")
     assert bad == []
 
+
+def test_the_floor_uses_the_public_hooks_only():
+    """The trading floor adds its students through Simulation's hooks (before_ticks,
+    before_bar, after_minute), overriding no private method of the engine."""
+    from scenarios.engine.simulation import Simulation
+    from scenarios.floor.world import FloorWorld
+
+    engine = {n for n in dir(Simulation) if n.startswith("_") and not n.startswith("__")}
+    own = {n for n in vars(FloorWorld) if n.startswith("_") and not n.startswith("__")}
+    assert own & engine == set()
+    assert {"before_ticks", "before_bar"} <= set(vars(FloorWorld))
+    assert all(callable(getattr(Simulation, h))
+               for h in ("before_ticks", "before_bar", "after_minute"))
+

@@ -22,7 +22,23 @@ MINUTES = SESSION_SECONDS // 60  # 390
 class TradingDay:
     """Opening, stepping and closing trading days (a model mixin)."""
 
+    # -- hooks: what a world built on this one (the trading floor) adds to a minute -------------
+
+    def before_ticks(self, t0: int, *, call_phase: bool, clock_moves: bool) -> None:
+        """Called before each run of the investors' ticks from time `t0` (seconds): orders
+        submitted here enter the books before the investors act. Nothing here."""
+
+    def before_bar(self, *, closing: bool) -> None:
+        """Called when a minute's fills are on the exchange's tape (`exchange.trades(0)`), just
+        before they are folded into its bar (the tape is emptied then); `closing`: the closing
+        auction's. Nothing here."""
+
+    def after_minute(self) -> None:
+        """Called at the end of every step, once the minute is recorded. Nothing here; the Mesa
+        model collects its DataCollector's reporters."""
+
     def _run(self, t0, n_ticks, *, call_phase, clock_moves):
+        self.before_ticks(t0, call_phase=call_phase, clock_moves=clock_moves)
         run_ticks(self.exchange, self.inv, self.mk, t0, n_ticks, call_phase=call_phase,
                   clock_moves=clock_moves, counts=self.counts)
 
@@ -125,11 +141,7 @@ class TradingDay:
         else:
             self._collect_minute()
             self.minute += 1
-        self._after_step()
-
-    def _after_step(self):
-        """What a minute ends with besides the market's own records: nothing here; the Mesa
-        model collects its DataCollector's reporters."""
+        self.after_minute()
 
     def run(self, progress: bool = False):
         """Run every day of the scenario; return self.

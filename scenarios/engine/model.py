@@ -48,7 +48,8 @@ class SelloffModel(Simulation, Model):
     def _add_views(self) -> None:
         add_agents(self)
 
-    def _after_step(self) -> None:
+    def after_minute(self) -> None:
+        """The minute's reporters into the DataCollector."""
         # Python floats: the DataCollector deep-copies every value it stores
         self._last = self.last_prices().tolist()
         self._cohorts = self.cohorts().tolist()

@@ -56,6 +56,7 @@ class Recording:
 
     def _collect_minute(self, closing=False):
         """Drain the tape into this minute's bar, motive volumes and spread; sample depth."""
+        self.before_bar(closing=closing)
         ex = self.exchange
         g = self.day * MINUTES + self.minute
         last_close = self.bars[g - 1, :, BAR.close] if g > 0 else self.prev_close0

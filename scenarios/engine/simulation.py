@@ -28,7 +28,12 @@ class Simulation(NewsEffects, TradingDay, Recording):
     (shares bought and sold per motive, per minute and stock), `daily` (open, high, low, close,
     volume per day and stock), `spread` (time-averaged quoted spread per minute, ticks),
     `depth_sum / depth_n[:, None]` (mean shares at the best level and 9 ticks behind it, both
-    sides pooled).
+    sides pooled). `bar_records()` / `day_records()` view `bars` / `daily` as named records
+    (market.types.OHLCV_DTYPE, DAY_DTYPE); `BAR.close`, `DAY.volume` name their columns.
+
+    Hooks for a world built on this one (the trading floor, scenarios.floor.world): override
+    `before_ticks` (orders in before the investors' ticks), `before_bar` (the minute's fills on
+    the tape before they are folded into a bar), `after_minute` (the minute recorded).
     """
 
     def __init__(self, scenario, seed: int | None = None):
