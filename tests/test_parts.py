@@ -92,3 +92,18 @@ def test_the_floor_uses_the_public_hooks_only():
     assert all(callable(getattr(Simulation, h))
                for h in ("before_ticks", "before_bar", "after_minute"))
 
+
+def test_one_seeding_for_the_plain_and_the_mesa_world():
+    """Simulation and SelloffModel get their generators from one function, in the same state."""
+    import types
+
+    from mesa import Model
+
+    from scenarios.engine.simulation import seed_generators
+
+    sc = types.SimpleNamespace(seed=7)
+    plain, mesa_model = types.SimpleNamespace(), Model.__new__(Model)
+    assert seed_generators(plain, sc) == seed_generators(mesa_model, sc, mesa_init=Model.__init__)
+    assert plain.rng.bit_generator.state == mesa_model.rng.bit_generator.state
+    assert plain.random.getstate() == mesa_model.random.getstate()
+    assert seed_generators(plain, sc, 8) == 8
