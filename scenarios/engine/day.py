@@ -71,9 +71,11 @@ class TradingDay:
         set_fund_flows(self.inv, rows, self.spec.population.passive.flow_per_return * (
             r + self.flow_memory))
 
-    # -- shocks ----------------------------------------------------------------------------------
+    # -- the day's script: open, minutes, close ---------------------------------------------------
 
     def _open_day(self):
+        """The open: overnight news, capital and flows roll, shocks before the open, the
+        pre-open call, the opening auction."""
         self.day += 1
         ex = self.exchange
         ex.start_day(self.day)
@@ -94,6 +96,7 @@ class TradingDay:
         self.open_prices[self.day] = ex.open_auction()
 
     def _close_day(self):
+        """The close: closing auction, resting orders expire, the last bar and the day's row."""
         ex = self.exchange
         close = ex.close_auction()
         ex.cancel_all()
@@ -110,38 +113,60 @@ class TradingDay:
         set_last_close(self.mk, close)
 
     def step(self):
-        """One trading minute (the first of a day opens it, the last closes it)."""
+        """One trading minute, as the day's script runs it: at the first minute the open
+        (overnight news, shocks before the open, the pre-open call, the opening auction); every
+        minute the news of the minute, 60 one-second ticks and the circuit breakers; at the last
+        the closing call inside its ticks, then the close (closing auction, orders expire,
+        the day's record)."""
         if not self.running:
             return
+        last = self.minute == MINUTES - 1
         if self.minute == 0:
             self._open_day()
-        ex = self.exchange
         t0 = self.day * SESSION_SECONDS + self.minute * 60
-        self._fire(self.minute)
-        self._salience(t0)
-        self._attend(t0)
-        self._fund_flows()
-        call_s = self.spec.rules.closing_call_s if self.spec.rules.auctions else 0
-        if self.minute == MINUTES - 1 and call_s:
-            cont = 60 - min(60, call_s)
-            if cont:
-                self._run(t0, cont, call_phase=False, clock_moves=True)
-            ex.start_closing_call()
-            self._run(t0 + cont, 60 - cont, call_phase=True, clock_moves=True)
-        else:
-            self._run(t0, 60, call_phase=False, clock_moves=True)
-        level = ex.check_circuit_breaker(self.shares_out)
-        if level:
-            self.halts.append((self.day, self.minute, level))
-        if self.minute == MINUTES - 1:
+        self._minute_news(t0)
+        self._trade_minute(t0, closing_call=last)
+        self._check_halts()
+        if last:
             self._close_day()
-            self.minute = 0
-            if self.day >= self.spec.days - 1:
-                self.running = False
+            self._end_day()
         else:
             self._collect_minute()
             self.minute += 1
         self.after_minute()
+
+    def _minute_news(self, t0):
+        """What reaches investors at the start of the minute: the shocks due now (and the end
+        of those whose time is over), each row's salience, attention and fund flows."""
+        self._fire(self.minute)
+        self._salience(t0)
+        self._attend(t0)
+        self._fund_flows()
+
+    def _trade_minute(self, t0, *, closing_call: bool):
+        """The minute's 60 ticks; in the day's last minute, with auctions, its final
+        `closing_call_s` seconds are the closing call."""
+        call_s = self.spec.rules.closing_call_s if self.spec.rules.auctions else 0
+        if closing_call and call_s:
+            cont = 60 - min(60, call_s)
+            if cont:
+                self._run(t0, cont, call_phase=False, clock_moves=True)
+            self.exchange.start_closing_call()
+            self._run(t0 + cont, 60 - cont, call_phase=True, clock_moves=True)
+        else:
+            self._run(t0, 60, call_phase=False, clock_moves=True)
+
+    def _check_halts(self):
+        """Market-wide circuit breakers at the minute's end; a halt is recorded."""
+        level = self.exchange.check_circuit_breaker(self.shares_out)
+        if level:
+            self.halts.append((self.day, self.minute, level))
+
+    def _end_day(self):
+        """After the close: the next step opens the next day, or the run is over."""
+        self.minute = 0
+        if self.day >= self.spec.days - 1:
+            self.running = False
 
     def run(self, progress: bool = False):
         """Run every day of the scenario; return self.
