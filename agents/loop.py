@@ -3,7 +3,10 @@
 `new_market_view` builds the loop's view of the market (values, volatility states, trend and
 variance averages, switches); `run_ticks` runs ticks of every investor against an
 `market.Exchange`, growing the exchange's buffers when the loop asks for room; `cohort_totals` and
-`attention_rates` are the two compiled helpers the model calls between steps.
+`attention_rates` are the two compiled helpers the model calls between steps. Between steps the
+layers above change the loop's state only through the functions here (and agents.beliefs',
+agents.population's): `move_values`, `raise_volatility`, `add_flow`, `set_prev_close`,
+`set_last_close`, `expire_orders`.
 Units: prices in ticks (cents), sizes in shares, time in seconds, log values in log ticks.
 """
 
@@ -16,7 +19,8 @@ from ._kernels import Investors, Mkt, attention_rates, cohort_totals, seed_state
 from .kinds import dispatch
 
 __all__ = ["Investors", "Mkt", "new_market_view", "run_ticks", "roll_risk", "cohort_totals",
-           "attention_rates", "seed_state", "view_of"]
+           "attention_rates", "seed_state", "view_of", "move_values", "raise_volatility",
+           "add_flow", "set_prev_close", "set_last_close", "expire_orders"]
 
 
 def new_market_view(prices, intraday_sd, *, vol_of_vol: float, common_factor: float,
@@ -119,3 +123,36 @@ def run_ticks(exchange, inv: Investors, mk: Mkt, t0: int, n_ticks: int, *, call_
         done += int(k)
         if st == _K.NEED_ROOM:
             exchange.grow_buffers()
+
+
+# -- the loop's state between steps, in place ----------------------------------------------------
+
+
+def move_values(mk: Mkt, dlogv) -> None:
+    """Every stock's value moves by `dlogv` (log, per stock): news, overnight or fired."""
+    mk.logv[:] += dlogv
+
+
+def raise_volatility(mk: Mkt, dh) -> None:
+    """Every stock's log volatility state rises by `dh` (per stock): a news jump stirs trading."""
+    mk.h[:] += dh
+
+
+def add_flow(mk: Mkt, add) -> None:
+    """Passive funds' flow per stock rises by `add` (shares per arrival; negative: an end)."""
+    mk.flow[:] += add
+
+
+def set_prev_close(mk: Mkt, prev_close_cents) -> None:
+    """At an open: the previous close per stock (cents) that returns are measured from."""
+    mk.prev_close[:] = prev_close_cents
+
+
+def set_last_close(mk: Mkt, close_cents) -> None:
+    """At a close: the last log price per stock is the close's (cents; at least one)."""
+    mk.logp[:] = np.log(np.maximum(close_cents, 1))
+
+
+def expire_orders(inv: Investors) -> None:
+    """At a close, after the exchange cancelled every resting order: nobody has one live."""
+    inv.oid[:] = -1

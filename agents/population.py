@@ -55,6 +55,7 @@ __all__ = [
     "set_maker_quotes",
     "return_capital",
     "basket_returns",
+    "set_fund_flows",
 ]
 
 def mute_trend_followers(inv) -> None:
@@ -83,6 +84,12 @@ def basket_returns(inv, prices_cents, prev_cents) -> np.ndarray:
     rows = np.flatnonzero(inv.kind == Kind.PASSIVE)
     r = np.asarray(prices_cents, float) / np.asarray(prev_cents, float) - 1.0
     return rows, inv.basket[rows] @ r
+
+
+def set_fund_flows(inv, rows, flows) -> None:
+    """Passive funds' (`rows`) own flows this minute (shares per arrival per unit of basket),
+    in place."""
+    inv.fflow[rows] = flows
 
 
 def maker_rows(inv) -> np.ndarray:

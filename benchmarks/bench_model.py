@@ -56,6 +56,7 @@ compile_times = CompileTimes()
 event.register("numba:compile", compile_times)
 from market._cache import project_stamp
 stamp0 = project_stamp()
+from market.types import BAR
 from scenarios.library.overrides import apply_overrides
 from scenarios.engine.model import SelloffModel
 from scenarios.library.catalog import get_scenario
@@ -80,7 +81,7 @@ cpu_run = time.process_time() - c_run
 print(json.dumps({
     "investors": int(m.inv.kind.size), "stocks": len(m.tickers), "days": days,
     "decisions": int(m.counts[0]), "orders": int(m.exchange.pool.meta[1]),
-    "trades": int(m.bars[..., 5].sum()), "shares": int(m.bars[..., 4].sum()),
+    "trades": int(m.bars[..., BAR.trades].sum()), "shares": int(m.bars[..., BAR.volume].sum()),
     "import_s": t_import, "build_s": t_build, "run_s": t_run, "cpu_run_s": cpu_run,
     "total_s": time.perf_counter() - t_start,
     "maxrss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0,
@@ -155,6 +156,7 @@ def world_subprocess(days: int, warm: bool, cache_dir: str | None = None,
 
 
 def abides_day() -> dict:
+    from market.types import BAR
     from scenarios.engine.model import SelloffModel
     from scenarios.library.catalog import get_scenario
 
@@ -170,7 +172,7 @@ def abides_day() -> dict:
     m.run()
     run, run_cpu = time.perf_counter() - t, time.process_time() - c
     return {"investors": int(m.inv.kind.size), "decisions": int(m.counts[0]),
-            "orders": int(m.exchange.pool.meta[1]), "trades": int(m.bars[..., 5].sum()),
+            "orders": int(m.exchange.pool.meta[1]), "trades": int(m.bars[..., BAR.trades].sum()),
             "build_s": build, "run_s": run, "run_cpu_s": run_cpu, "warm_s": warm_s}
 
 

@@ -4,8 +4,12 @@ Knows nothing of agents or Mesa. Prices are integer ticks (cents), quantities in
 """
 
 from .types import (
+    BAR,
     BAR_DTYPE,
+    DAY,
+    DAY_DTYPE,
     MOTIVE_NAMES,
+    OHLCV_DTYPE,
     ORDER_DTYPE,
     RESTING_DTYPE,
     SESSION_SECONDS,
@@ -26,6 +30,10 @@ __all__ = [
     "TRADE_DTYPE",
     "TAPE_DTYPE",
     "BAR_DTYPE",
+    "OHLCV_DTYPE",
+    "BAR",
+    "DAY_DTYPE",
+    "DAY",
     "RESTING_DTYPE",
     "InvalidOrderError",
     "match_stream",

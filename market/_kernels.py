@@ -25,6 +25,11 @@ import numpy as np
 from numba import njit
 
 from . import _cache  # noqa: F401  (stamps every kernel cache with all kernel sources)
+from .types import BAR
+
+# columns of a bar (OHLCV_DTYPE), frozen into the kernels as constants
+B_OPEN, B_HIGH, B_LOW, B_CLOSE, B_VOLUME, B_TRADES = (BAR.open, BAR.high, BAR.low, BAR.close,
+                                                      BAR.volume, BAR.trades)
 
 # Kernels that allocate nothing are compiled without numba's reference counting (`_nrt=False`):
 # with it, every array handed to an inlined helper costs an atomic incref/decref pair inside the
@@ -792,28 +797,28 @@ def minute_bar(rows, n, last_close, bar, motive_volume):
     """
     ns = bar.shape[0]
     for s in range(ns):
-        bar[s, 0] = -1
-        bar[s, 4] = 0
-        bar[s, 5] = 0
+        bar[s, B_OPEN] = -1
+        bar[s, B_VOLUME] = 0
+        bar[s, B_TRADES] = 0
     for r in range(n):
         s = rows[r, T_STOCK]
         p = rows[r, T_PRICE]
         q = rows[r, T_QTY]
-        if bar[s, 5] == 0:
-            bar[s, 0] = p
-            bar[s, 1] = p
-            bar[s, 2] = p
+        if bar[s, B_TRADES] == 0:
+            bar[s, B_OPEN] = p
+            bar[s, B_HIGH] = p
+            bar[s, B_LOW] = p
         else:
-            bar[s, 1] = max(bar[s, 1], p)
-            bar[s, 2] = min(bar[s, 2], p)
-        bar[s, 3] = p
-        bar[s, 4] += q
-        bar[s, 5] += 1
+            bar[s, B_HIGH] = max(bar[s, B_HIGH], p)
+            bar[s, B_LOW] = min(bar[s, B_LOW], p)
+        bar[s, B_CLOSE] = p
+        bar[s, B_VOLUME] += q
+        bar[s, B_TRADES] += 1
         motive_volume[s, rows[r, T_BMOT], 0] += q
         motive_volume[s, rows[r, T_SMOT], 1] += q
     for s in range(ns):
-        if bar[s, 5] == 0:
-            bar[s, 0] = bar[s, 1] = bar[s, 2] = bar[s, 3] = last_close[s]
+        if bar[s, B_TRADES] == 0:
+            bar[s, B_OPEN] = bar[s, B_HIGH] = bar[s, B_LOW] = bar[s, B_CLOSE] = last_close[s]
 
 
 @njit(**ENTRY)

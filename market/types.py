@@ -16,6 +16,12 @@ __all__ = [
     "TRADE_DTYPE",
     "TAPE_DTYPE",
     "BAR_DTYPE",
+    "OHLCV_DTYPE",
+    "BAR",
+    "DAY_DTYPE",
+    "DAY",
+    "columns",
+    "records",
     "RESTING_DTYPE",
     "InvalidOrderError",
     "MOTIVE_NAMES",
@@ -118,6 +124,39 @@ BAR_DTYPE = np.dtype(
     ],
     align=True,
 )
+
+
+#: One stock's minute in a bar cube as `Exchange.drain_into_bar` fills it (`bar[stock, field]`):
+#: ticks, shares, trades; a minute with no trade repeats the last close. All int64 and in the
+#: cube's column order, so an int64 cube `bars[..., 6]` is these records viewed (`records`), and
+#: `BAR.close` names its column (`bars[:, s, BAR.close]`).
+OHLCV_DTYPE = np.dtype(
+    [(name, np.int64) for name in ("open", "high", "low", "close", "volume", "trades")]
+)
+
+
+def columns(dtype: np.dtype):
+    """The column index of each field of an all-int64 record `dtype`, by name (a NamedTuple:
+    `columns(OHLCV_DTYPE).close == 3`): to index the last axis of the cube it views."""
+    from collections import namedtuple
+
+    names = dtype.names
+    return namedtuple(f"Columns_{'_'.join(names)}", names)(*range(len(names)))
+
+
+def records(cube: np.ndarray, dtype: np.dtype) -> np.ndarray:
+    """`cube[..., len(dtype.names)]` (int64, last axis contiguous) as records of `dtype` of shape
+    `cube.shape[:-1]`: a view, no copy (`records(bars, OHLCV_DTYPE)["close"]`)."""
+    return cube.view(dtype)[..., 0]
+
+
+#: the columns of a bar cube (OHLCV_DTYPE's fields): BAR.open ... BAR.trades
+BAR = columns(OHLCV_DTYPE)
+
+#: One stock's day (a run's `daily[day, stock]`): the first five fields of a bar (open, high,
+#: low, close in ticks, volume in shares), all int64; `DAY.close` names its column
+DAY_DTYPE = np.dtype([(name, OHLCV_DTYPE[name]) for name in OHLCV_DTYPE.names[:5]])
+DAY = columns(DAY_DTYPE)
 
 
 #: One order resting in a book (`Exchange.resting_orders`): what is left of it and where it rests.

@@ -259,6 +259,7 @@ def cmd_run(args) -> int:
 
     out = _check_out(args.out if args.out is not None else Path(f"out/{sc.name}-seed{sc.seed}"),
                      RUN_FILES)
+    from market.types import BAR
     from scenarios.studies.ensemble import InlineExecutor, Job, job_id, run_ensemble, values
     from scenarios.studies.run import daily_returns, result_of, write_outputs
 
@@ -270,7 +271,7 @@ def cmd_run(args) -> int:
     [res] = values([row])
     res.wall_s = row["wall_s"]
     print(f"  {res.wall_s:.1f} s: {res.decisions:,} decisions, {res.orders:,} orders, "
-          f"{int(res.bars[..., 5].sum()):,} trades, {len(res.halts)} halts")
+          f"{int(res.bars[..., BAR.trades].sum()):,} trades, {len(res.halts)} halts")
     for d, m, name, _k, text in res.events:
         when = "before the open" if m < 0 else f"{9 + (30 + m) // 60:02d}:{(30 + m) % 60:02d}"
         print(f"  {res.dates[d]} {when}: {name}: {text}")

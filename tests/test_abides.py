@@ -11,6 +11,7 @@ import pytest
 
 from agents.schema import SCHEMAS, Kind
 from market import SESSION_SECONDS, Motive
+from market.types import BAR
 from scenarios.engine.model import SelloffModel
 from scenarios.library.abides import ABIDES_FILLS, ABIDES_ORDERS
 from scenarios.library.catalog import get_scenario
@@ -33,7 +34,7 @@ def day():
 
 def test_a_day_does_abides_work(day):
     m = day[0]
-    orders, fills = int(m.exchange.pool.meta[1]), int(m.bars[..., 5].sum())
+    orders, fills = int(m.exchange.pool.meta[1]), int(m.bars[..., BAR.trades].sum())
     assert BAND[0] * ABIDES_ORDERS <= orders <= BAND[1] * ABIDES_ORDERS
     assert BAND[0] * ABIDES_FILLS <= fills <= BAND[1] * ABIDES_FILLS
 

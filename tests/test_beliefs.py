@@ -14,6 +14,7 @@ from agents.beliefs import add_row, conviction, reading_times, set_salience, the
 from agents.loop import new_market_view, view_of
 from agents.population import Population, build_investors
 from agents.schema import Kind
+from market.types import DAY
 from scenarios.engine.model import SelloffModel
 from scenarios.library.shocks import AIDemandNews, FirmStatement
 
@@ -239,7 +240,7 @@ def test_theme_traders_mark_a_stock_down_with_the_theme():
         m = SelloffModel(_small([news], f"channels.theme={str(on).lower()}",
                                 "population.theme.count=400", days=2), 5)
         m.run()
-        close[on] = m.daily[1, 4, 3] / m.daily[0, 4, 3] - 1.0
+        close[on] = m.daily[1, 4, DAY.close] / m.daily[0, 4, DAY.close] - 1.0
         assert abs(m.mk.jump[0, 4]) < 0.01  # META's own value moves under 1%
     assert close[True] < close[False] - 0.005
 

@@ -6,14 +6,17 @@ import types
 import numpy as np
 import pytest
 
+from market.types import DAY
 from scenarios.library.catalog import get_scenario
 from scenarios.studies.calibration import TARGETS, day_stats, measure, verdicts
 
 
 def test_day_stats_reads_the_day_against_the_day_before():
-    daily = np.zeros((2, 1, 5), np.int64)
-    daily[0, 0] = (10_000, 10_100, 9_900, 10_000, 1_000)
-    daily[1, 0] = (8_800, 9_000, 8_000, 8_200, 3_000)
+    daily = np.zeros((2, 1, len(DAY)), np.int64)
+    for d, row in enumerate((dict(open=10_000, high=10_100, low=9_900, close=10_000, volume=1_000),
+                             dict(open=8_800, high=9_000, low=8_000, close=8_200, volume=3_000))):
+        for k, v in row.items():
+            daily[d, 0, getattr(DAY, k)] = v
     res = types.SimpleNamespace(tickers=("NVDA",), daily=daily, prev_close=np.array([9_000]))
     s = day_stats(res)
     assert s["return_pct"] == pytest.approx(-18.0)

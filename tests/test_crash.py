@@ -32,6 +32,7 @@ from agents.population import (
 )
 from agents.schema import SCHEMAS, Kind
 from market import Exchange, MarketRules
+from market.types import DAY
 
 
 @njit
@@ -362,7 +363,7 @@ def _close_against_value(small_scenario, *overrides, seed=0):
     for d in range(3):
         for _ in range(390):
             m.step()
-        gaps.append(100.0 * (m.daily[d, j, 3] / np.exp(m.mk.logv[j]) - 1.0))
+        gaps.append(100.0 * (m.daily[d, j, DAY.close] / np.exp(m.mk.logv[j]) - 1.0))
     return gaps
 
 
@@ -405,7 +406,7 @@ def test_predict_prints_and_writes_the_median_of_the_runs(tmp_path, capsys):
     res = json.loads((tmp_path / "p" / "predictions.json").read_text())
     assert res["dates"] == ["2025-01-27", "2025-01-28"]
     sc = apply_overrides(get_scenario("deepseek"), sets)
-    closes = np.array([run(sc, s).daily[:, 1, 3] for s in range(3)], float)  # TSM, by hand
+    closes = np.array([run(sc, s).daily[:, 1, DAY.close] for s in range(3)], float)  # TSM, by hand
     r28 = 100.0 * (closes[:, 2] / closes[:, 1] - 1.0)
     assert res["median_pct"]["2025-01-28"]["TSM"] == pytest.approx(float(np.median(r28)))
 

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from scenarios.engine.model import MINUTES
-from scenarios.engine.recording import VOLUME
+from scenarios.engine.recording import BAR, DAY
 from scenarios.library.catalog import get_scenario
 from scenarios.library.overrides import apply_overrides
 from scenarios.studies.run import run
@@ -83,7 +83,7 @@ def test_dashboard_run_gives_the_same_bars_as_selloff_run():
     assert cm.t == MINUTES
     np.testing.assert_array_equal(cm.main.bars, res.bars)
     np.testing.assert_array_equal(cm.main.daily, res.daily)
-    assert res.bars[..., VOLUME].sum() > 0
+    assert res.bars[..., BAR.volume].sum() > 0
 
 
 def test_twin_steps_in_lockstep_and_differs_only_by_its_switch():
@@ -140,12 +140,12 @@ def test_net_by_motive_is_what_each_motive_bought_minus_sold():
         a, b = day * 390, min(cm.t, day * 390 + 390)
         k = Motive.VALUE
         want = sum(float(cm.main.motive_volume[g, j, k, BOUGHT] - cm.main.motive_volume[
-            g, j, k, SOLD]) * cm.main.bars[g, j, 3] / 100.0 for g in range(a, b)
+            g, j, k, SOLD]) * cm.main.bars[g, j, BAR.close] / 100.0 for g in range(a, b)
             for j in range(len(cm.main.tickers)))
         assert net["value"] == pytest.approx(want, rel=1e-9, abs=1e-6)
         mm = gross["market_making"]
         assert mm > 0 and abs(net["market_making"]) < 0.25 * mm * float(
-            cm.main.bars[a:b, :, 3].max()) / 100.0
+            cm.main.bars[a:b, :, BAR.close].max()) / 100.0
 
 
 def test_prices_are_measured_from_the_close_before_the_run_and_day_moves_from_the_day_before():
@@ -161,9 +161,10 @@ def test_prices_are_measured_from_the_close_before_the_run_and_day_moves_from_th
     res = run(apply_overrides(get_scenario("deepseek"), list(sets)), seed=4)
     cm.step_to(2 * 390 + 2)  # Tuesday 09:32
     tue = cm.moves()
-    want = res.bars[2 * 390 + 1, :, 3] / res.daily[1, :, 3] - 1.0  # vs Monday's close
+    # vs Monday's close
+    want = res.bars[2 * 390 + 1, :, BAR.close] / res.daily[1, :, DAY.close] - 1.0
     np.testing.assert_allclose(tue, 100 * want)
-    np.testing.assert_allclose(cm.rel_paths()[-1], 100 * (res.bars[2 * 390 + 1, :, 3]
+    np.testing.assert_allclose(cm.rel_paths()[-1], 100 * (res.bars[2 * 390 + 1, :, BAR.close]
                                                           / res.prev_close - 1.0))
     cm.step_to(3 * 390)  # Tuesday's close: the day's whole move
     np.testing.assert_allclose(cm.moves(), 100 * res.close_returns()[2])

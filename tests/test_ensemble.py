@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 from conftest import SMALL_POPULATION
 
+from market.types import DAY
 from scenarios.library.catalog import get_scenario
 from scenarios.library.overrides import apply_overrides
 from scenarios.studies import ensemble
@@ -39,12 +40,12 @@ def closes_or_fail(m):
     CALLS.append(int(m.spec.seed))
     if m.spec.seed == 1:
         raise RuntimeError("the book caught fire")
-    return m.daily[:, :, 3].tolist()
+    return m.daily[:, :, DAY.close].tolist()
 
 
 def closes(m):
     CALLS.append(int(m.spec.seed))
-    return m.daily[:, :, 3].tolist()
+    return m.daily[:, :, DAY.close].tolist()
 
 
 def _jobs(sc, seeds):

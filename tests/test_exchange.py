@@ -23,6 +23,7 @@ from market import (
     Side,
 )
 from market import _kernels as K
+from market.types import BAR, OHLCV_DTYPE, records
 
 LIMIT, MARKET, CANCEL, IOC = (int(k) for k in OrderKind)
 BUY, SELL = int(Side.BUY), int(Side.SELL)
@@ -795,17 +796,16 @@ def test_day_bars_equal_an_aggregation_of_the_tape():
 
 def _bar_twin(tape, n_stocks, last_close, n_motives):
     """Plain-Python twin of drain_into_bar: one bar and motive volumes per stock from fills."""
-    bar = np.zeros((n_stocks, 6), np.int64)
+    bar = np.zeros((n_stocks, len(BAR)), np.int64)
+    rec = records(bar, OHLCV_DTYPE)
     mv = np.zeros((n_stocks, n_motives, 2), np.int64)
     for s in range(n_stocks):
         mine = [f for f in tape if f["stock"] == s]
-        prices = [int(f["price"]) for f in mine]
-        if prices:
-            bar[s, :4] = prices[0], max(prices), min(prices), prices[-1]
-        else:
-            bar[s, :4] = last_close[s]
-        bar[s, 4] = sum(int(f["qty"]) for f in mine)
-        bar[s, 5] = len(mine)
+        prices = [int(f["price"]) for f in mine] or [int(last_close[s])]
+        rec[s]["open"], rec[s]["high"] = prices[0], max(prices)
+        rec[s]["low"], rec[s]["close"] = min(prices), prices[-1]
+        rec[s]["volume"] = sum(int(f["qty"]) for f in mine)
+        rec[s]["trades"] = len(mine)
         for f in mine:
             mv[s, f["buyer_motive"], 0] += f["qty"]
             mv[s, f["seller_motive"], 1] += f["qty"]
@@ -821,13 +821,14 @@ def test_drain_into_bar_equals_a_plain_aggregation_of_the_fills(rows):
     for s, ref in enumerate(REFS):  # resting liquidity on both sides of both stocks
         submit(ex, order(SELL, ref + 1, 5, trader=1, stock=s, motive=5),
                order(BUY, ref - 1, 5, trader=2, stock=s, motive=5))
-    ex.drain_into_bar(np.array(REFS), np.zeros((2, 6), np.int64), np.zeros((2, 9, 2), np.int64))
+    ex.drain_into_bar(np.array(REFS), np.zeros((2, len(BAR)), np.int64),
+                      np.zeros((2, 9, 2), np.int64))
     for stock, side, off, qty, kind, motive in rows:
         submit(ex, order(side, REFS[stock] + off, qty, kind, trader=3 + (side == SELL),
                          stock=stock, motive=motive))
     tape = ex.trades().copy()
     last_close = np.array([9_990, 4_990])
-    bar = np.full((2, 6), 77, np.int64)  # overwritten whole
+    bar = np.full((2, len(BAR)), 77, np.int64)  # overwritten whole
     mv = np.ones((2, 9, 2), np.int64)  # added to
     ex.drain_into_bar(last_close, bar, mv)
     want_bar, want_mv = _bar_twin(tape, 2, last_close, 9)

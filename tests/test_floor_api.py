@@ -27,6 +27,7 @@ from floor_client import (
     wait_for,
 )
 
+from market.types import BAR
 from scenarios.engine.simulation import MINUTES, Simulation
 from scenarios.floor import replay
 from scenarios.floor.session import FloorSession
@@ -487,14 +488,14 @@ def test_a_big_buyer_moves_the_price_and_the_debrief_shows_it_against_the_same_s
     for j, t in enumerate(w.tickers):
         row = d["prices"][t]
         assert row["move_without"] == pytest.approx(
-            (ref.bars[-1, j, 3] / prev[j] - 1) * 100, abs=1e-3)
-        assert row["move_with"] == pytest.approx((w.bars[-1, j, 3] / prev[j] - 1) * 100,
+            (ref.bars[-1, j, BAR.close] / prev[j] - 1) * 100, abs=1e-3)
+        assert row["move_with"] == pytest.approx((w.bars[-1, j, BAR.close] / prev[j] - 1) * 100,
                                                  abs=1e-3)
     nv = d["prices"]["NVDA"]
     assert nv["largest_gap"] != 0.0 and nv["student_bought"] > 0
     paths = fl.admin.call("GET", "/api/debrief/NVDA")[1]
-    assert paths["without"] == (ref.bars[:, 0, 3] / 100).tolist()
-    assert paths["with"] == (w.bars[:, 0, 3] / 100).tolist()
+    assert paths["without"] == (ref.bars[:, 0, BAR.close] / 100).tolist()
+    assert paths["with"] == (w.bars[:, 0, BAR.close] / 100).tolist()
     assert paths["with"] != paths["without"]
     assert d["margin_calls"] == []  # a cash account is never called
     assert "channels" not in d or d["channels"] == {}  # debrief_channels off here

@@ -112,11 +112,10 @@ def test_the_toy_kernel_matches_its_twin(ask, call):
 class Watched(Simulation):
     """A simulation that keeps every minute's fills before they are drained into bars."""
 
-    def _collect_minute(self, closing=False):
+    def before_bar(self, *, closing):
         if not hasattr(self, "fills"):
             self.fills = []
         self.fills.append(self.exchange.trades().copy())
-        super()._collect_minute(closing)
 
 
 def test_a_world_with_the_toy_kind_trades_it(small_scenario):

@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 from agents.loop import attention_rates
 from agents.schema import KIND_NAMES
 from scenarios.engine.model import MINUTES, Investor, SelloffModel
-from scenarios.engine.recording import BOUGHT, SOLD, TRADES, VOLUME
+from scenarios.engine.recording import BAR, BOUGHT, DAY, SOLD
 from scenarios.library.catalog import get_scenario
 from scenarios.library.overrides import apply_overrides
 
@@ -50,18 +50,18 @@ def test_bars_are_consistent_and_traded(day_run):
     assert (h >= np.maximum(o, c)).all() and (lo <= np.minimum(o, c)).all()
     assert (v.sum(axis=0) > 0).all()
     # daily summary agrees with the bars (the close is the closing auction's price)
-    np.testing.assert_array_equal(m.daily[0, :, 4], v.sum(axis=0))
-    assert (m.daily[0, :, 1] >= m.daily[0, :, 3]).all()
-    assert (m.daily[0, :, 2] <= m.daily[0, :, 3]).all()
+    np.testing.assert_array_equal(m.daily[0, :, DAY.volume], v.sum(axis=0))
+    assert (m.daily[0, :, DAY.high] >= m.daily[0, :, DAY.close]).all()
+    assert (m.daily[0, :, DAY.low] <= m.daily[0, :, DAY.close]).all()
     # prices stay within a sane band of their start on a no-news day
-    move = m.daily[0, :, 3] / (m.prices0 * 100) - 1
+    move = m.daily[0, :, DAY.close] / (m.prices0 * 100) - 1
     assert (np.abs(move) < 0.2).all()
 
 
 def test_volume_by_motive_adds_up(day_run):
     m, _, _ = day_run
     mv = m.motive_volume[:MINUTES]
-    total = m.bars[:MINUTES, :, VOLUME].sum(axis=0)
+    total = m.bars[:MINUTES, :, BAR.volume].sum(axis=0)
     np.testing.assert_array_equal(mv[:, :, :, BOUGHT].sum(axis=(0, 2)), total)
     np.testing.assert_array_equal(mv[:, :, :, SOLD].sum(axis=(0, 2)), total)
     assert mv[:, :, 5, :].sum() > 0  # market makers traded
@@ -145,8 +145,8 @@ def test_abides_rmsc04_population_runs_a_day():
     assert (kinds["abides_noise"], kinds["abides_value"], kinds["abides_momentum"],
             kinds["abides_maker"]) == (1000, 102, 12, 2 * 10)  # a maker: a row per level
     m.run()
-    assert m.bars[:, 0, TRADES].sum() > 1000
-    assert m.daily[0, 0, 3] > 0
+    assert m.bars[:, 0, BAR.trades].sum() > 1000
+    assert m.daily[0, 0, DAY.close] > 0
 
 
 @settings(max_examples=30, deadline=None)
@@ -187,7 +187,8 @@ def test_simulation_without_mesa_is_the_mesa_model_draw_for_draw(small_scenario)
     assert np.array_equal(a.exchange.cash, b.exchange.cash)
     assert a.events == b.events and a.halts == b.halts
     assert [f.statements for f in a.firms.values()] == [f.statements for f in b.firms.values()]
-    assert a.bars[..., VOLUME].sum() > 0 and a.events  # a day that traded and a shock that fired
+    # a day that traded and a shock that fired
+    assert a.bars[..., BAR.volume].sum() > 0 and a.events
     assert not hasattr(a, "agents") and len(b.agents) > len(b.firms)
 
 

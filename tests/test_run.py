@@ -11,7 +11,7 @@ import pytest
 from conftest import SMALL_POPULATION
 
 from scenarios.cli import main
-from scenarios.engine.recording import VOLUME
+from scenarios.engine.recording import DAY
 from scenarios.library.catalog import SCENARIOS, get_scenario
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -166,7 +166,7 @@ def test_every_scenario_runs_and_fires_its_shocks():
         sc = get_scenario(name)
         if name == "abides_rmsc04":
             res = run(sc)
-            assert res.daily[0, 0, 4] > 0
+            assert res.daily[0, 0, DAY.volume] > 0
             continue
         last = max((s.day for s in sc.shocks), default=0)
         days = min(sc.days, last + 1) if name != "jevons" else 5
@@ -175,4 +175,4 @@ def test_every_scenario_runs_and_fires_its_shocks():
         fired = [e[2] for e in res.events]
         assert fired == [s.name for s in sorted(sc.shocks, key=lambda s: (s.day, s.minute))
                          if s.day < days], name
-        assert np.all(res.daily[:, :, VOLUME] > 0), name
+        assert np.all(res.daily[:, :, DAY.volume] > 0), name

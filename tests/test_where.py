@@ -14,6 +14,7 @@ import pytest
 from conftest import SMALL_POPULATION
 
 from agents.params import param
+from market.types import BAR, DAY
 from scenarios.cli import main
 from scenarios.engine.simulation import Simulation
 from scenarios.library import catalog
@@ -75,7 +76,8 @@ def test_a_new_shock_type_fires_in_a_run_and_moves_its_firm():
     assert on.events == [(0, -1, "warning", "ProfitWarning", "NVDA warns: value -20%")]
     assert off.events == []
     nvda, msft = on.tickers.index("NVDA"), on.tickers.index("MSFT")
-    ret = {name: m.daily[0, :, 3] / m.prev_close0 - 1.0 for name, m in (("on", on), ("off", off))}
+    ret = {name: m.daily[0, :, DAY.close] / m.prev_close0 - 1.0
+           for name, m in (("on", on), ("off", off))}
     assert ret["on"][nvda] < ret["off"][nvda] - 0.08  # the warning takes NVDA down
     assert abs(ret["on"][msft] - ret["off"][msft]) < 0.05  # and leaves MSFT about where it was
 
@@ -125,7 +127,8 @@ def nvda_range(sim):
     MEASURED.append(int(sim.spec.seed))
     j = sim.tickers.index("NVDA")
     d = sim.daily[:, j, :].astype(float)
-    return {"range": (d[:, 1] / d[:, 2] - 1).tolist(), "close_cents": d[:, 3].tolist()}
+    return {"range": (d[:, DAY.high] / d[:, DAY.low] - 1).tolist(),
+            "close_cents": d[:, DAY.close].tolist()}
 
 
 def test_a_new_study_runs_its_measure_through_the_ensemble_runner(tmp_path):
@@ -142,7 +145,7 @@ def test_a_new_study_runs_its_measure_through_the_ensemble_runner(tmp_path):
     assert got[0] != got[1]  # two seeds, two runs
     # the measure saw the same numbers a plain run of that seed gives
     res = run(sc, seed=1)
-    assert got[1]["close_cents"] == [float(res.daily[0, res.tickers.index("NVDA"), 3])]
+    assert got[1]["close_cents"] == [float(res.daily[0, res.tickers.index("NVDA"), DAY.close])]
     assert sorted(p.name for p in store.folder.iterdir()) == ["range-0.json", "range-1.json"]
     MEASURED.clear()
     again = run_ensemble(jobs, nvda_range, store=store, executor=InlineExecutor(),
@@ -163,7 +166,8 @@ def plot_volume(res, path):
     fig, axes = plt.subplots(len(res.tickers), 1, figsize=(6, 1.5 * len(res.tickers)),
                              sharex=True, squeeze=False)
     for ax, j in zip(axes[:, 0], range(len(res.tickers)), strict=True):
-        ax.bar(np.arange(res.bars.shape[0]), res.bars[:, j, 4], width=1.0, color="tab:blue")
+        ax.bar(np.arange(res.bars.shape[0]), res.bars[:, j, BAR.volume], width=1.0,
+               color="tab:blue")
         ax.set_title(res.tickers[j], fontsize=8, loc="left")
     fig.tight_layout()
     return save_png(fig, path)
@@ -173,7 +177,7 @@ def test_a_new_plot_draws_a_runs_results_into_a_png(tmp_path):
     import matplotlib.image as mpimg
 
     res = run(apply_overrides(catalog.get_scenario("baseline"), TINY), seed=0)
-    assert res.bars[:, :, 4].sum() > 0
+    assert res.bars[:, :, BAR.volume].sum() > 0
     path = plot_volume(res, tmp_path / "volume.png")
     assert path == tmp_path / "volume.png" and path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     img = mpimg.imread(path)

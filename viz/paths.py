@@ -1,5 +1,5 @@
-"""price_paths.png: every stock against its close before the run's first day, grouped by role, shocks
-marked."""
+"""price_paths.png: every stock against its close before the run's first day, grouped by role,
+shocks marked."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from pathlib import Path
 
 import numpy as np
 
+from market.types import BAR
 from scenarios.engine.simulation import MINUTES
 from scenarios.studies.run import ROLE_GROUPS
 from viz import save_png
@@ -26,7 +27,7 @@ def plot_price_paths(res, path: Path) -> Path:
 
     plt = pyplot()
 
-    close = res.bars[:, :, 3].astype(float)
+    close = res.bars[:, :, BAR.close].astype(float)
     rel = (close / res.prev_close[None, :].astype(float) - 1.0) * 100.0
     n = rel.shape[0]
     x = np.arange(n)

@@ -17,7 +17,7 @@ from mesa import DataCollector, Model
 from agents.investor import FirmAgent, Investor
 from agents.schema import KIND_NAMES
 
-from .simulation import MINUTES, Simulation
+from .simulation import MINUTES, Simulation, seed_generators
 from .world import add_agents
 
 __all__ = ["SelloffModel", "Investor", "FirmAgent", "MINUTES"]
@@ -28,10 +28,7 @@ class SelloffModel(Simulation, Model):
     module docstring; its arrays are `Simulation`'s."""
 
     def __init__(self, scenario, seed: int | None = None, *, collect_agents: bool = False):
-        seed = scenario.seed if seed is None else int(seed)
-        # rng, not seed: Mesa 3.5 deprecates seed=, and on Mesa 3.3 an int rng seeds the same
-        # numpy and stdlib generators as seed= does (same draws, same bytes).
-        Model.__init__(self, rng=seed)
+        seed = seed_generators(self, scenario, seed, mesa_init=Model.__init__)
         self.collect_agents = collect_agents
         self._build(scenario, seed)
         # reporters read what step() computed once for the minute (a lambda per ticker and cohort)
@@ -48,7 +45,8 @@ class SelloffModel(Simulation, Model):
     def _add_views(self) -> None:
         add_agents(self)
 
-    def _after_step(self) -> None:
+    def after_minute(self) -> None:
+        """The minute's reporters into the DataCollector."""
         # Python floats: the DataCollector deep-copies every value it stores
         self._last = self.last_prices().tolist()
         self._cohorts = self.cohorts().tolist()

@@ -7,7 +7,7 @@ and how investors hear of it (the information network) and attend to it.
 import numpy as np
 
 from agents.beliefs import add_row, reading_times, rehear, set_salience
-from agents.loop import attention_rates
+from agents.loop import add_flow, attention_rates, move_values, raise_volatility
 from agents.networks import information_graph, spread_times, to_csr
 from agents.population import maker_rows, set_maker_quotes
 from agents.schema import kind_code
@@ -56,9 +56,9 @@ class NewsEffects:
                 self._news(sh, eff, t)
             if eff.flow is not None:
                 add = eff.flow[self.uidx]
-                self.mk.flow[:] += add
+                add_flow(self.mk, add)
                 self._timed.append((g + eff.duration_min,
-                                    lambda add=add: self.mk.flow.__isub__(add)))
+                                    lambda add=add: add_flow(self.mk, -add)))
             if eff.liquidity is not None and self.spec.channels.liquidity:
                 token = object()  # this withdrawal, among any that overlap it
                 self._withdrawals.append((token, eff.liquidity))
@@ -101,8 +101,9 @@ class NewsEffects:
         """Values jump now; each investor acts on it from the time it hears it; a reading of
         it (Jevons) is a row of its own that spreads from its first readers."""
         jump = np.log1p(np.maximum(eff.dv[self.uidx], -0.99))
-        self.mk.logv[:] += jump
-        self.mk.h[:] += np.log1p(self.spec.dynamics.news_vol * np.abs(jump) / self.day_sd)
+        move_values(self.mk, jump)
+        raise_volatility(self.mk, np.log1p(self.spec.dynamics.news_vol * np.abs(jump)
+                                           / self.day_sd))
         hear = self._hear_times(sh, t)
         readers = np.zeros(0, np.int64)
         if eff.jevons_dv is not None:

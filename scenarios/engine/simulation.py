@@ -17,7 +17,26 @@ from .news import NewsEffects
 from .recording import Recording
 from .world import add_firms, build_world
 
-__all__ = ["Simulation", "MINUTES"]
+__all__ = ["Simulation", "MINUTES", "seed_generators"]
+
+
+def seed_generators(m, scenario, seed: int | None = None, *, mesa_init=None) -> int:
+    """Seed world `m`'s generators, `m.rng` (numpy: every draw of the world comes from it) and
+    `m.random` (stdlib), from `seed` (default the scenario's); return the seed.
+
+    A Mesa model passes `mesa_init=mesa.Model.__init__`: Mesa then makes them itself (its agent
+    sets draw from them), as `Model(rng=seed)` does for an int seed: `np.random.default_rng(seed)`
+    and `random.Random(seed)`, the very generators a plain `Simulation` gets here. (rng, not
+    seed: Mesa 3.5 deprecates seed=, and on Mesa 3.3 an int rng seeds the same numpy and stdlib
+    generators as seed= does: same draws, same bytes.)
+    """
+    seed = scenario.seed if seed is None else int(seed)
+    if mesa_init is not None:
+        mesa_init(m, rng=seed)
+    else:
+        m.rng = np.random.default_rng(seed)
+        m.random = random.Random(seed)
+    return seed
 
 
 class Simulation(NewsEffects, TradingDay, Recording):
@@ -28,14 +47,16 @@ class Simulation(NewsEffects, TradingDay, Recording):
     (shares bought and sold per motive, per minute and stock), `daily` (open, high, low, close,
     volume per day and stock), `spread` (time-averaged quoted spread per minute, ticks),
     `depth_sum / depth_n[:, None]` (mean shares at the best level and 9 ticks behind it, both
-    sides pooled).
+    sides pooled). `bar_records()` / `day_records()` view `bars` / `daily` as named records
+    (market.types.OHLCV_DTYPE, DAY_DTYPE); `BAR.close`, `DAY.volume` name their columns.
+
+    Hooks for a world built on this one (the trading floor, scenarios.floor.world): override
+    `before_ticks` (orders in before the investors' ticks), `before_bar` (the minute's fills on
+    the tape before they are folded into a bar), `after_minute` (the minute recorded).
     """
 
     def __init__(self, scenario, seed: int | None = None):
-        seed = scenario.seed if seed is None else int(seed)
-        # as Mesa's Model(rng=seed) seeds its generators (scenarios.engine.model)
-        self.rng = np.random.default_rng(seed)
-        self.random = random.Random(seed)
+        seed = seed_generators(self, scenario, seed)
         self.running = True
         self._build(scenario, seed)
 

@@ -23,13 +23,13 @@ import queue as _queue
 import numpy as np
 
 from market import Motive
+from market.types import BAR
 
 __all__ = ["jobs_for", "run_job", "DebriefRunner", "debrief", "paths", "CHANNELS"]
 
 #: the channels switched off one at a time (scenario.channels' fields)
 CHANNELS = ("fundamental", "informational", "fire_sale", "liquidity", "arbitrage_limits",
             "crowding", "fund_flows")
-_CLOSE, _VOLUME = 3, 4
 _PROGRESS_EVERY = 30  # minutes between progress reports of a run
 
 
@@ -58,7 +58,8 @@ def run_job(scenario, seed: int, minutes: int, report=None) -> dict:
         if report is not None and g % _PROGRESS_EVERY == 0:
             report(g)
     n = min(minutes, sim.bars.shape[0])
-    return {"close": sim.bars[:n, :, _CLOSE].copy(), "volume": sim.bars[:n, :, _VOLUME].copy(),
+    return {"close": sim.bars[:n, :, BAR.close].copy(),
+            "volume": sim.bars[:n, :, BAR.volume].copy(),
             "forced_sold": sim.motive_volume[:n, :, int(Motive.FORCED), 1].sum(axis=0),
             "prev_close": sim.prev_close0.copy()}
 
@@ -157,18 +158,18 @@ def debrief(world, runs: dict[str, dict], errors: dict[str, str] | None = None) 
     open."""
     s0, m = world.start_minute, world.minutes_done
     tickers = list(world.tickers)
-    ref = (world.prev_close0 if s0 == 0 else world.bars[s0 - 1, :, _CLOSE]).astype(float)
+    ref = (world.prev_close0 if s0 == 0 else world.bars[s0 - 1, :, BAR.close]).astype(float)
     out = {"start_minute": s0, "end_minute": m, "tickers": tickers,
            "margin_calls": list(world.margin_calls),
            "errors": dict(errors or {})}
     if m <= s0:
         out["prices"] = {}
         return out
-    with_close = world.bars[:m, :, _CLOSE]
+    with_close = world.bars[:m, :, BAR.close]
     mv = world.motive_volume[s0:m]
     student_vol = mv[:, :, int(Motive.STUDENT), 0].sum(axis=0)  # bought = sold in shares traded
     student_sold = mv[:, :, int(Motive.STUDENT), 1].sum(axis=0)
-    volume = world.bars[s0:m, :, _VOLUME].sum(axis=0)
+    volume = world.bars[s0:m, :, BAR.volume].sum(axis=0)
     forced_with = mv[:, :, int(Motive.FORCED), 1].sum(axis=0)
     move_with = _moves(with_close[s0:m], ref)
     base = runs.get("without_students")
@@ -211,5 +212,5 @@ def paths(world, runs: dict[str, dict], ticker: str) -> dict:
     s0, m = world.start_minute, world.minutes_done
     base = runs.get("without_students")
     return {"ticker": ticker, "start_minute": s0,
-            "with": (world.bars[s0:m, j, _CLOSE] / 100).tolist(),
+            "with": (world.bars[s0:m, j, BAR.close] / 100).tolist(),
             "without": None if base is None else (base["close"][s0:m, j] / 100).tolist()}

@@ -32,6 +32,7 @@ from pathlib import Path
 
 import numpy as np
 
+from market.types import BAR
 from scenarios.engine.calendar import trading_dates
 
 from .debrief import DebriefRunner, debrief, paths
@@ -297,7 +298,7 @@ class FloorSession:
         return Snapshot(version=self._version, minute=g, state=self.state,
                         market=_encode(market), students=tuple(students),
                         leaderboard=tuple(board), marks=marks.copy(), books=books,
-                        closes=w.bars[s0:max(g, s0), :, 3].copy())
+                        closes=w.bars[s0:max(g, s0), :, BAR.close].copy())
 
     # -- what request threads call --------------------------------------------------------------
 

@@ -220,21 +220,21 @@ class FloorWorld(Simulation):
         if not self.running and self._log is not None:  # the scenario's last close
             self._log.write({"type": "end", "minute": self.minutes_done})
 
-    def _run(self, t0, n_ticks, *, call_phase, clock_moves):
-        # the minute's first continuous ticks: students' actions go in at t0, before the agents
+    def before_ticks(self, t0, *, call_phase, clock_moves):
+        """At the minute's first continuous ticks the students' actions go in at t0, before
+        the agents act."""
         if self._due is not None and clock_moves and not call_phase:
             due, self._due = self._due, None
             self._enter(int(t0), due)
-        super()._run(t0, n_ticks, call_phase=call_phase, clock_moves=clock_moves)
 
-    def _collect_minute(self, closing=False):
-        if self._open:  # a student's order may have traded: keep their rows of the tape
+    def before_bar(self, *, closing):
+        """A student's order may have traded: keep the students' rows of the tape."""
+        if self._open:
             tr = self.exchange.trades(0)
             n0 = self.n_agents
             mine = (tr["buyer"] >= n0) | (tr["seller"] >= n0)
             if mine.any():
                 self._book_fills(tr[mine])
-        super()._collect_minute(closing)
 
     # -- entering actions ------------------------------------------------------------------------
 

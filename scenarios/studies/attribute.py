@@ -33,6 +33,7 @@ from pathlib import Path
 import numpy as np
 
 from agents.params import to_dict
+from market.types import DAY
 
 __all__ = ["CHANNELS", "MEASURES", "attribute", "format_table", "shock_day", "configurations"]
 
@@ -91,8 +92,8 @@ def _moves(m, day: int) -> dict:
 
     res = result_of(m)
     rets = res.close_returns()
-    prev = res.daily[day - 1, :, 3] if day > 0 else res.prev_close
-    low = res.daily[day, :, 2] / prev - 1.0
+    prev = res.daily[day - 1, :, DAY.close] if day > 0 else res.prev_close
+    low = res.daily[day, :, DAY.low] / prev - 1.0
     nxt = rets[day + 1] if day + 1 < res.daily.shape[0] else np.full(rets.shape[1], np.nan)
     return {"tickers": list(res.tickers), "move": rets[day].tolist(), "low": low.tolist(),
             "next": nxt.tolist()}

@@ -46,6 +46,7 @@ import numpy as np
 import pandas as pd
 
 from agents.params import ParamError
+from market.types import BAR, DAY
 from scenarios.library.overrides import apply_overrides, describe
 from scenarios.studies.ensemble import (  # noqa: F401 - InlineExecutor, dask_executor, warm: re-exported
     InlineExecutor,
@@ -286,20 +287,24 @@ def _daily_frame(run_id, res) -> pd.DataFrame:
         return pd.DataFrame({c: pd.Series(dtype=t) for c, t in zip(
             DAILY_COLUMNS, ("object", "datetime64[ns]", "object", "float64", "float64",
                             "float64", "float64", "int64", "float64"), strict=True)})
-    d = res.daily  # [day, stock, (open, high, low, close, volume)], ticks and shares
+    d = res.daily  # [day, stock, DAY column], ticks and shares
     n_day, ns, _ = d.shape
-    px = d[:, :, :4].astype(np.float64) / 100.0
-    prev = np.vstack([res.prev_close[None, :].astype(np.float64) / 100.0, px[:-1, :, 3]])
-    # stock-major rows (one stock's days, then the next stock's), as the summary lists them
-    px = px.transpose(1, 0, 2).reshape(ns * n_day, 4)
-    close = px[:, 3]
+
+    def stock_major(a):  # one stock's days, then the next stock's, as the summary lists them
+        return a.T.reshape(ns * n_day)
+
+    px = {k: d[:, :, getattr(DAY, k)].astype(np.float64) / 100.0
+          for k in ("open", "high", "low", "close")}
+    prev = np.vstack([res.prev_close[None, :].astype(np.float64) / 100.0, px["close"][:-1]])
+    close = stock_major(px["close"])
     cols = {} if run_id is None else {"run_id": run_id}
     return pd.DataFrame({
         **cols,
         "date": np.tile(pd.to_datetime(list(res.dates)).to_numpy(), ns),
         "ticker": np.repeat(np.asarray(res.tickers, dtype=object), n_day),
-        "open": px[:, 0], "high": px[:, 1], "low": px[:, 2], "close": close,
-        "volume": d[:, :, 4].T.reshape(-1).astype(np.int64),
+        "open": stock_major(px["open"]), "high": stock_major(px["high"]),
+        "low": stock_major(px["low"]), "close": close,
+        "volume": d[:, :, DAY.volume].T.reshape(-1).astype(np.int64),
         "return": close / prev.T.reshape(-1) - 1.0})
 
 
@@ -309,7 +314,7 @@ def _minutes_frame(run_id, res) -> pd.DataFrame:
     return pd.DataFrame({
         **cols, "minute": np.repeat(np.arange(n_min, dtype=np.int32), ns),
         "ticker": np.tile(np.asarray(res.tickers), n_min),
-        "close": res.bars[:, :, 3].reshape(-1) / 100.0})
+        "close": res.bars[:, :, BAR.close].reshape(-1) / 100.0})
 
 
 class ParquetStore(Store):

@@ -12,6 +12,7 @@ import dataclasses
 import numpy as np
 
 from agents.params import to_dict
+from market.types import DAY
 
 __all__ = ["TARGETS", "day_stats", "measure", "verdicts", "format_report"]
 
@@ -28,13 +29,14 @@ def day_stats(res, ticker: str = "NVDA", day: int = 1, ref_day: int = 0) -> dict
     """The four calibration measures of `ticker` on `day` of a run
     (scenarios.studies.run.RunResult)."""
     j = res.tickers.index(ticker)
-    o, h, lo, c, v = (float(x) for x in res.daily[day, j])
-    prev = float(res.daily[day - 1, j, 3]) if day > 0 else float(res.prev_close[j])
+    o, h, lo, c, v = (float(res.daily[day, j, k])
+                      for k in (DAY.open, DAY.high, DAY.low, DAY.close, DAY.volume))
+    prev = float(res.daily[day - 1, j, DAY.close]) if day > 0 else float(res.prev_close[j])
     return {
         "return_pct": 100.0 * (c / prev - 1.0),
         "gap_pct": 100.0 * (o / prev - 1.0),
         "close_in_range": (c - lo) / (h - lo) if h > lo else 0.5,
-        "volume_multiple": v / max(1.0, float(res.daily[ref_day, j, 4])),
+        "volume_multiple": v / max(1.0, float(res.daily[ref_day, j, DAY.volume])),
     }
 
 

@@ -21,6 +21,7 @@ from typing import Any
 
 import numpy as np
 
+from market.types import BAR
 from scenarios.studies.stylized import (
     bands,
     check,
@@ -59,8 +60,8 @@ CCDF_X = np.logspace(-1, 2, 121)
 def _stock_series(model, s: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(minute close in dollars, minute volume in shares, day index) of stock `s`, days run."""
     n = (model.day + 1) * 390 if model.day >= 0 else 0
-    close = model.bars[:n, s, 3] / 100.0
-    volume = model.bars[:n, s, 4].astype(float)
+    close = model.bars[:n, s, BAR.close] / 100.0
+    volume = model.bars[:n, s, BAR.volume].astype(float)
     day = np.arange(n, dtype=np.int64) // 390
     return close, volume, day
 
@@ -198,7 +199,7 @@ def _facts_of_run(m, rv, caps) -> dict:
     """The measure of one run: its counts and its facts (`facts_of_model`)."""
     # JSON-ready (NaN as None), so that a run read back from the store is the same value
     return to_jsonable({"decisions": int(m.counts[0]), "orders": int(m.exchange.pool.meta[1]),
-                        "trades": int(m.bars[..., 5].sum()),
+                        "trades": int(m.bars[..., BAR.trades].sum()),
                         "halts": [list(h) for h in m.halts], **facts_of_model(m, rv, caps)})
 
 

@@ -22,6 +22,7 @@ from pathlib import Path
 import numpy as np
 
 from agents.params import to_dict
+from market.types import BAR, DAY
 from scenarios.engine.calendar import trading_dates
 from scenarios.engine.simulation import MINUTES, Simulation
 from scenarios.studies.outputs import RUN_FILES, atomic_text, strict_json
@@ -60,7 +61,7 @@ class RunResult:
 
     def close_returns(self) -> np.ndarray:
         """Close-to-close returns [day, stock] (fractions)."""
-        close = self.daily[:, :, 3].astype(float)
+        close = self.daily[:, :, DAY.close].astype(float)
         prev = np.vstack([self.prev_close[None, :].astype(float), close[:-1]])
         return close / prev - 1.0
 
@@ -96,13 +97,9 @@ def summary_dict(res: RunResult) -> dict:
     d = res.daily
     tick = {}
     for j, t in enumerate(res.tickers):
-        tick[t] = {
-            "open": [int(x) / 100 for x in d[:, j, 0]],
-            "high": [int(x) / 100 for x in d[:, j, 1]],
-            "low": [int(x) / 100 for x in d[:, j, 2]],
-            "close": [int(x) / 100 for x in d[:, j, 3]],
-            "volume": [int(x) for x in d[:, j, 4]],
-        }
+        tick[t] = {k: [int(x) / 100 for x in d[:, j, getattr(DAY, k)]]
+                   for k in ("open", "high", "low", "close")}
+        tick[t]["volume"] = [int(x) for x in d[:, j, DAY.volume]]
     return {
         "scenario": res.scenario.name,
         "seed": int(res.seed),
@@ -122,17 +119,14 @@ def bars_frame(res: RunResult):
                                   for d in res.dates])
     stamps = (day_start.repeat(MINUTES)
               + pd.to_timedelta(np.tile(np.arange(MINUTES), len(res.dates)), unit="min"))
-    b = res.bars.reshape(n_min * ns, 6)
+    b = res.bars.reshape(n_min * ns, len(BAR))
     return pd.DataFrame({
         "timestamp": stamps.repeat(ns),
         "ticker": pd.Categorical(np.tile(np.asarray(res.tickers), n_min),
                                  categories=list(res.tickers)),
-        "open": b[:, 0] / 100.0,
-        "high": b[:, 1] / 100.0,
-        "low": b[:, 2] / 100.0,
-        "close": b[:, 3] / 100.0,
-        "volume": b[:, 4],
-        "trades": b[:, 5],
+        **{k: b[:, getattr(BAR, k)] / 100.0 for k in ("open", "high", "low", "close")},
+        "volume": b[:, BAR.volume],
+        "trades": b[:, BAR.trades],
     })
 
 

@@ -23,6 +23,7 @@ from mesa import Model
 from agents.params import ParamError, ParamSpec
 from agents.schema import SCHEMAS, Kind
 from market import Motive
+from market.types import BAR, DAY
 from scenarios.engine.model import MINUTES, SelloffModel
 from scenarios.engine.recording import BOUGHT, SOLD
 from scenarios.library.catalog import SCENARIOS, get_scenario
@@ -477,7 +478,7 @@ class ClassroomModel(Model):
         """[t, stock] minute closes against the close before the run's first day
         (`base_date`), percent."""
         m = self.main if model is None else model
-        close = m.bars[: self.t, :, 3].astype(float)
+        close = m.bars[: self.t, :, BAR.close].astype(float)
         return (close / self.prev_close[None, :] - 1.0) * 100.0
 
     def prev_day_close(self, day: int, model=None) -> np.ndarray:
@@ -486,7 +487,7 @@ class ClassroomModel(Model):
         m = self.main if model is None else model
         if day <= 0:
             return m.prev_close0.astype(float)
-        return m.daily[day - 1, :, 3].astype(float)
+        return m.daily[day - 1, :, DAY.close].astype(float)
 
     def moves(self, model=None) -> np.ndarray:
         """Each stock's move on the day shown (`day_shown`): its last price against the previous
@@ -494,7 +495,7 @@ class ClassroomModel(Model):
         m = self.main if model is None else model
         if not self.t:
             return np.zeros(self._ns)
-        last = m.bars[self.t - 1, :, 3].astype(float)
+        last = m.bars[self.t - 1, :, BAR.close].astype(float)
         return (last / self.prev_day_close(self.day_shown(), m) - 1.0) * 100.0
 
     def net_by_motive(self, day: int) -> dict[str, float]:
@@ -509,7 +510,7 @@ class ClassroomModel(Model):
             return {_motive_name(k): 0.0 for k in range(m.motive_volume.shape[2])}
         mv = m.motive_volume[a:b]
         net = (mv[..., BOUGHT] - mv[..., SOLD]).astype(float)  # [minute, stock, motive] shares
-        px = m.bars[a:b, :, 3].astype(float) / 100.0  # dollars
+        px = m.bars[a:b, :, BAR.close].astype(float) / 100.0  # dollars
         dollars = np.einsum("tsm,ts->m", net, px)
         for k in range(mv.shape[2]):
             out[_motive_name(k)] = float(dollars[k])
@@ -565,8 +566,8 @@ class ClassroomModel(Model):
     def last_trades(self, stock: int, n: int = 12) -> list[tuple[int, int, int]]:
         """The last minute bars of `stock` with trades: (global minute, close ticks, volume)."""
         b = self.main.bars[: self.t, stock]
-        rows = np.flatnonzero(b[:, 4] > 0)[-n:]
-        return [(int(g), int(b[g, 3]), int(b[g, 4])) for g in rows[::-1]]
+        rows = np.flatnonzero(b[:, BAR.volume] > 0)[-n:]
+        return [(int(g), int(b[g, BAR.close]), int(b[g, BAR.volume])) for g in rows[::-1]]
 
     @property
     def y_range(self) -> tuple[float, float]:
