@@ -32,7 +32,7 @@ from agents.population import (
 )
 from agents.schema import SCHEMAS, Kind
 from market import Exchange, MarketRules
-from market.types import DAY
+from market.types import BAR, DAY
 
 
 @njit
@@ -472,7 +472,7 @@ def test_no_stock_bounces_for_hours_after_the_shock():
     sc = apply_overrides(get_scenario("deepseek"), ["days=3"])
     for seed in (3, 12):
         res = run(sc, seed)
-        close = res.bars[2 * 390:, :, 3].astype(float)
+        close = res.bars[2 * 390:, :, BAR.close].astype(float)
         r = np.abs(np.diff(np.log(close), axis=0))
         big = {t: int((r[:, j] > 0.02).sum()) for j, t in enumerate(res.tickers)}
         assert max(big.values()) <= 20, (seed, big)

@@ -179,7 +179,8 @@ def arb_cap_twin(capital, cash, w0, pos, mid, redemption, max_gross, var, var_re
     """The largest position a value trader may hold (shares): max_gross x its equity x the
     risk limit / mid; the risk limit is min(1, sqrt(var_ref / var)) of the daily variance
     estimate (risk_var) and its normal level (risk_ref). Equity: own capital plus P&L (cash and
-    holdings at mid less starting wealth), less `redemption` of a loss; none left, none held; unbounded without limits."""
+    holdings at mid less starting wealth), less `redemption` of a loss; none left, none held;
+    unbounded without limits."""
     if not arb:
         return math.inf
     pnl = (cash + pos * mid) - w0
