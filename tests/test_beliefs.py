@@ -10,6 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from agents import _kernels as AK
 from agents.beliefs import add_row, conviction, reading_times, set_salience, theme_jump
 from agents.loop import new_market_view, view_of
 from agents.population import Population, build_investors
@@ -65,12 +66,12 @@ def view_twin(inv, mk, i, s, t, tau):
     jump out) plus each heard row as it reads it, conviction times one plus theta times the
     salience exp(-(t - heard) / tau)."""
     public = mk.logv[s] - np.sum(mk.jump[:, s] * (mk.isnews > 0))
-    theme = inv.kind[i] == Kind.THEME and mk.cfg[-1] > 0
+    theme = inv.kind[i] == Kind.THEME and mk.cfg[AK.C_THEME] > 0
     rows = mk.tjump[:, s] if theme else mk.jump[:, s]
     h = inv.hear[:, i]
     heard = h <= t
     age = np.where(heard, t - h, 0.0)
-    theta = mk.cfg[-2]
+    theta = mk.cfg[AK.C_THETA]
     return public + inv.bias[i] + float(np.sum(np.where(
         heard, rows * inv.conv[i] * (1.0 + theta * np.exp(-age / tau)), 0.0)))
 
