@@ -22,8 +22,8 @@ $(STAMP): $(BIN)/python pyproject.toml
 	touch $(STAMP)
 
 demo: $(STAMP)
-	$(BIN)/selloff run deepseek --seed 12 --out out/deepseek-seed12
-	@echo "plot: out/deepseek-seed12/price_paths.png   summary: out/deepseek-seed12/summary.json"
+	$(BIN)/selloff run deepseek --seed 0 --out out/deepseek-seed0
+	@echo "plot: out/deepseek-seed0/price_paths.png   summary: out/deepseek-seed0/summary.json"
 
 engine-demo: $(STAMP)
 	$(BIN)/selloff demo --out out/demo
@@ -33,9 +33,11 @@ test: $(STAMP)
 	# the kernels' reference-twin tests again as plain Python, so coverage sees inside them
 	NUMBA_DISABLE_JIT=1 $(BIN)/python -m pytest -m nojit -p no:cacheprovider -q
 
-notebooks: $(STAMP)  # every lesson at full size, with HTML copies in out/notebooks/
+notebooks: $(STAMP)  # every lesson at full size (and the teacher's copies), HTML in out/notebooks/
 	$(BIN)/jupyter nbconvert --to html --execute --ExecutePreprocessor.timeout=1200 \
 		--output-dir out/notebooks notebooks/*.ipynb
+	$(BIN)/jupyter nbconvert --to html --execute --ExecutePreprocessor.timeout=1200 \
+		--output-dir out/notebooks/teacher notebooks/teacher/*.ipynb
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_engine.py

@@ -56,7 +56,9 @@ class Motive(IntEnum):
     NOISE = 3  #: retail / noise trading
     DIP_BUY = 4  #: retail buying after a fall
     MARKET_MAKING = 5  #: two-sided quotes of a market maker
-    FORCED = 6  #: forced deleveraging of a fund past its margin limit
+    #: forced trades: a fund past its margin limit, a value trader past its capital or risk
+    #: limit (cutting a short is a forced buy)
+    FORCED = 6
     FUND_FLOW = 7  #: passive or sector-ETF flow into or out of all constituents
     NEWS = 8  #: reaction to news just received
     STUDENT = 9  #: a person trading on the classroom floor (scenarios.floor), by hand or script

@@ -72,7 +72,8 @@ def plot_attribution(res: dict, path: Path) -> Path:
         date = res.get("next_date") if key == "next_day" else res["date"]
         ax.set_title(f"{date}: {title}", fontsize=9, loc="left")
         ax.set_xlabel("percentage points")
-    fig.suptitle(f"{res['scenario']}: who fell and why (mean of {len(res['seeds'])} seeds)",
+    n = len(res["seeds"])
+    fig.suptitle(f"{res['scenario']}: who fell and why (mean of {n} seed{'' if n == 1 else 's'})",
                  fontsize=10, x=0.01, ha="left")
     handles, labels = axes[0, 0].get_legend_handles_labels()
     fig.legend(handles, labels, fontsize=7, loc="lower center", ncol=5, frameon=False)

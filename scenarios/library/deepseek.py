@@ -59,9 +59,11 @@ CALIBRATION = {
                                "this is what makes the open gap smaller than the day's fall"),
     "shocks.deepseek.digest_hours": (4.0, "the rest within a session, as analysts' notes and "
                                      "the rout itself arrived through the day"),
-    "dynamics.attention": (1.5, "investors who heard big news trade more: an investor whose "
-                           "stock's value moved 5.5 daily sds trades up to ~9x as often at "
-                           "first (abnormal volume on news days, Barber & Odean 2008)"),
+    "dynamics.attention": (3.5, "investors who heard big news trade more (abnormal volume on "
+                           "news days, Barber & Odean 2008): an investor whose stock's value "
+                           "moved 5.5 daily sds trades up to 20x as often at first; the volume "
+                           "target sets it (1.5 gave 2.26x once value traders' risk budgets "
+                           "stopped churning a bouncing book, 2.5 gave 2.42x, 3.5 2.51x)"),
     "dynamics.attention_hours": (6.0, "that attention lasts the session, fading by the next"),
     "dynamics.news_vol": (0.3, "news raises the uncertainty of the values it moves: Nvidia's "
                           "intraday volatility about doubles at first"),

@@ -42,6 +42,11 @@ _TWIN_LABELS = {
     "arbitrage_limits": "unlimited arbitrage capital",
     "crowding": "no crowded funds",
     "fund_flows": "no fund flows",
+    "expectations": "value on today's AI revenue",
+    "theme": "theme traders read their own stock",
+    "overreaction": "no overweight on salient news",
+    "narratives": "no Jevons reading",
+    "disagreement": "no disagreement",
 }
 
 
