@@ -107,3 +107,31 @@ def test_one_seeding_for_the_plain_and_the_mesa_world():
     assert plain.rng.bit_generator.state == mesa_model.rng.bit_generator.state
     assert plain.random.getstate() == mesa_model.random.getstate()
     assert seed_generators(plain, sc, 8) == 8
+
+
+def test_the_world_is_one_value_built_once_and_read_through_the_model():
+    """build_world(spec, rng) returns the World; a Simulation keeps it as `world` and reads
+    every field of it as its own, read-only (`m.tickers` is `m.world.tickers`); the same seed
+    draws the same world."""
+    import dataclasses
+
+    import pytest
+    from conftest import SMALL_POPULATION
+
+    from scenarios.engine.simulation import Simulation
+    from scenarios.engine.world import World, build_world
+    from scenarios.library import catalog
+    from scenarios.library.overrides import apply_overrides
+
+    sc = apply_overrides(catalog.get_scenario("baseline"),
+                         [*SMALL_POPULATION, "days=1", 'tickers=["NVDA","MSFT"]'])
+    m = Simulation(sc, 5)
+    assert isinstance(m.world, World)
+    for f in dataclasses.fields(World):
+        assert getattr(m, f.name) is getattr(m.world, f.name), f.name
+        with pytest.raises(AttributeError):
+            setattr(m, f.name, None)
+    w = build_world(sc, np.random.default_rng(5))
+    np.testing.assert_array_equal(w.inv.kind, m.inv.kind)
+    assert w.news_rng.bit_generator.state == m.news_rng.bit_generator.state
+    assert set(w.firms) == set(m.firms) and w.tickers == m.tickers == ("NVDA", "MSFT")

@@ -164,9 +164,9 @@ class NewsEffects:
     def _add_row(self, jump, hear, t, *, news: bool):
         """A row of news (the log-value jump per stock an unaware investor misses) or of a
         reading (what its adopters add), heard at `hear` (seconds per investor)."""
-        self.inv, self.mk = add_row(self.inv, self.mk, jump, hear, news=news, fired_s=float(t),
-                                    salience_s=self._salience_s, theme_w=self.theme_w,
-                                    theme_a=self.theme_a)
+        w = self.world
+        w.inv, w.mk = add_row(w.inv, w.mk, jump, hear, news=news, fired_s=float(t),
+                              salience_s=self._salience_s, theme_w=w.theme_w, theme_a=w.theme_a)
 
     def _salience(self, t):
         """Each row's salience at time t (agents.beliefs.set_salience)."""

@@ -15,9 +15,26 @@ import numpy as np
 from .day import MINUTES, TradingDay
 from .news import NewsEffects
 from .recording import Recording
-from .world import add_firms, build_world
+from .world import World, build_world
 
 __all__ = ["Simulation", "MINUTES", "seed_generators"]
+
+
+class _FromWorld:
+    """A read-only attribute of a Simulation that is its world's field of the same name
+    (`m.tickers` is `m.world.tickers`), so that code reading a model's world reads it as before."""
+
+    def __set_name__(self, owner, name):
+        self.name = name
+        self.__doc__ = f"The world's `{name}` (World.{name}), read-only."
+
+    def __get__(self, obj, objtype=None):
+        if obj is None:
+            return self
+        return getattr(obj.world, self.name)
+
+    def __set__(self, obj, value):
+        raise AttributeError(f"{self.name} is the world's (World.{self.name}): read-only here")
 
 
 def seed_generators(m, scenario, seed: int | None = None, *, mesa_init=None) -> int:
@@ -50,10 +67,39 @@ class Simulation(NewsEffects, TradingDay, Recording):
     sides pooled). `bar_records()` / `day_records()` view `bars` / `daily` as named records
     (market.types.OHLCV_DTYPE, DAY_DTYPE); `BAR.close`, `DAY.volume` name their columns.
 
+    `world` is what it trades in (scenarios.engine.world.World: stocks, exchange, investors,
+    market view, firms), built once; its fields read as the model's own (`m.tickers`, `m.exchange`,
+    `m.inv`, `m.mk`, `m.firms`, ...), read-only.
+
     Hooks for a world built on this one (the trading floor, scenarios.floor.world): override
     `before_ticks` (orders in before the investors' ticks), `before_bar` (the minute's fills on
     the tape before they are folded into a bar), `after_minute` (the minute recorded).
     """
+
+    world: World
+    universe = _FromWorld()
+    graph = _FromWorld()
+    exposure_params = _FromWorld()
+    decomposition = _FromWorld()
+    expectations = _FromWorld()
+    propagate = _FromWorld()
+    firms = _FromWorld()
+    uidx = _FromWorld()
+    tickers = _FromWorld()
+    prices0 = _FromWorld()
+    shares_out = _FromWorld()
+    roles = _FromWorld()
+    theme_a = _FromWorld()
+    theme_w = _FromWorld()
+    exchange = _FromWorld()
+    inv = _FromWorld()
+    kinds_count = _FromWorld()
+    wealth0 = _FromWorld()
+    mk = _FromWorld()
+    overnight_sd = _FromWorld()
+    day_sd = _FromWorld()
+    value_rng = _FromWorld()
+    news_rng = _FromWorld()
 
     def __init__(self, scenario, seed: int | None = None):
         seed = seed_generators(self, scenario, seed)
@@ -63,8 +109,7 @@ class Simulation(NewsEffects, TradingDay, Recording):
     def _build(self, scenario, seed: int) -> None:
         """Everything but the generators, in the order that fixes the draws."""
         self.spec = scenario  # not `scenario`: Mesa 3.5's Model has a `scenario` property
-        build_world(self, scenario)
-        add_firms(self, scenario)
+        self.world = build_world(scenario, self.rng)
         self._add_views()
         self._init_news(scenario)
         self.day = -1
