@@ -135,3 +135,27 @@ def test_the_world_is_one_value_built_once_and_read_through_the_model():
     np.testing.assert_array_equal(w.inv.kind, m.inv.kind)
     assert w.news_rng.bit_generator.state == m.news_rng.bit_generator.state
     assert set(w.firms) == set(m.firms) and w.tickers == m.tickers == ("NVDA", "MSFT")
+
+
+def test_the_news_desk_and_the_recorder_are_parts_of_their_own():
+    """Simulation composes a NewsDesk and a Recorder (not mixins): each owns its state, reads the
+    world it is given, and gets the clock in its calls; their records read as the model's."""
+    from conftest import SMALL_POPULATION
+
+    from scenarios.engine.news import NewsDesk
+    from scenarios.engine.recording import Recorder
+    from scenarios.engine.simulation import Simulation
+    from scenarios.library import catalog
+    from scenarios.library.overrides import apply_overrides
+
+    assert not issubclass(Simulation, (NewsDesk, Recorder))
+    sc = apply_overrides(catalog.get_scenario("deepseek"),
+                         [*SMALL_POPULATION, "days=1", 'tickers=["NVDA","MSFT"]'])
+    m = Simulation(sc, 2)
+    assert isinstance(m.news, NewsDesk) and isinstance(m.recorder, Recorder)
+    assert m.news.world is m.world and m.recorder.exchange is m.world.exchange
+    for _ in range(3):
+        m.step()
+    assert m.bars is m.recorder.bars and m.daily is m.recorder.daily
+    assert m.events is m.news.events and m.events  # deepseek fires before Monday's open
+    assert not hasattr(m.news, "day") and not hasattr(m.recorder, "day")  # no clock of their own

@@ -1,8 +1,11 @@
 """The day's lifecycle: overnight news, pre-open call and opening auction, 390 one-minute steps
 of continuous trading (60 one-second ticks each, one compiled call), closing call and auction.
 
-`TradingDay` is a part of `scenarios.engine.simulation.Simulation` (and so of
-`scenarios.engine.model.SelloffModel`).
+`TradingDay` is the day's script of `scenarios.engine.simulation.Simulation` (and so of
+`scenarios.engine.model.SelloffModel`): it keeps the clock (`day`, `minute`) and the state that
+carries across days, and at each step calls the world's parts in order: the news desk
+(scenarios.engine.news.NewsDesk), the compiled ticks, the exchange, the recorder
+(scenarios.engine.recording.Recorder).
 """
 
 import gc
@@ -18,8 +21,8 @@ from agents.loop import (
     set_prev_close,
 )
 from agents.population import basket_returns, return_capital, set_fund_flows
+from agents.schema import kind_code
 from market import SESSION_SECONDS
-from market.types import BAR, DAY
 
 __all__ = ["TradingDay", "MINUTES"]
 
@@ -27,7 +30,8 @@ MINUTES = SESSION_SECONDS // 60  # 390
 
 
 class TradingDay:
-    """Opening, stepping and closing trading days (a model mixin)."""
+    """Opening, stepping and closing trading days: the script of a Simulation, which has
+    `world`, `spec`, `news` and `recorder`."""
 
     # -- hooks: what a world built on this one (the trading floor) adds to a minute -------------
 
@@ -46,8 +50,9 @@ class TradingDay:
 
     def _run(self, t0, n_ticks, *, call_phase, clock_moves):
         self.before_ticks(t0, call_phase=call_phase, clock_moves=clock_moves)
-        run_ticks(self.exchange, self.inv, self.mk, t0, n_ticks, call_phase=call_phase,
-                  clock_moves=clock_moves, counts=self.counts)
+        w = self.world
+        run_ticks(w.exchange, w.inv, w.mk, t0, n_ticks, call_phase=call_phase,
+                  clock_moves=clock_moves, counts=self.recorder.counts)
 
     # -- state across days ---------------------------------------------------------------------
     # Nothing about capital or positions resets overnight: accounts (cash, shares, the funds'
@@ -55,18 +60,27 @@ class TradingDay:
     # rows all carry into the next day; only resting orders expire at the close. At each open
     # lost arbitrage capital partly returns and fund flows roll their memory of past returns.
 
+    def _init_day(self) -> None:
+        """Before the first open: the clock, value traders' capital at the start (cents) and the
+        funds' memory of past basket returns."""
+        self.day = -1
+        self.minute = 0
+        inv = self.world.inv
+        self.capital0 = inv.capital.copy()
+        self.flow_memory = np.zeros(int((inv.kind == kind_code("passive")).sum()))
+
     def _return_capital(self, close_cents):
         """Value traders get back part of the capital they lost (half-life in trading days)."""
         f = self.spec.population.fundamental
         if not (f.capital_returns and self.spec.channels.arbitrage_limits):
             return
-        ex = self.exchange
-        return_capital(self.inv, ex.cash, ex.shares, close_cents, self.capital0,
+        ex = self.world.exchange
+        return_capital(self.world.inv, ex.cash, ex.shares, close_cents, self.capital0,
                        1.0 - 0.5 ** (1.0 / f.capital_return_days))
 
     def _roll_flows(self, close_cents):
         """At an open: the memory of past basket returns decays and takes in yesterday's."""
-        _, r = basket_returns(self.inv, close_cents, self.mk.prev_close)
+        _, r = basket_returns(self.world.inv, close_cents, self.world.mk.prev_close)
         decay = 0.5 ** (1.0 / self.spec.population.passive.flow_days)
         self.flow_memory = decay * (self.flow_memory + r)
 
@@ -74,8 +88,9 @@ class TradingDay:
         """Passive funds' own flows this minute: investors chase the basket's return."""
         if not self.spec.channels.fund_flows:
             return
-        rows, r = basket_returns(self.inv, self.exchange.last_prices(), self.mk.prev_close)
-        set_fund_flows(self.inv, rows, self.spec.population.passive.flow_per_return * (
+        w = self.world
+        rows, r = basket_returns(w.inv, w.exchange.last_prices(), w.mk.prev_close)
+        set_fund_flows(w.inv, rows, self.spec.population.passive.flow_per_return * (
             r + self.flow_memory))
 
     # -- the day's script: open, minutes, close ---------------------------------------------------
@@ -84,41 +99,35 @@ class TradingDay:
         """The open: overnight news, capital and flows roll, shocks before the open, the
         pre-open call, the opening auction."""
         self.day += 1
-        ex = self.exchange
+        w = self.world
+        ex = w.exchange
         ex.start_day(self.day)
         if self.day > 0:  # overnight news
-            z = self.value_rng.standard_normal() * self.spec.dynamics.common_factor
-            e = self.value_rng.standard_normal(len(self.tickers))
+            z = w.value_rng.standard_normal() * self.spec.dynamics.common_factor
+            e = w.value_rng.standard_normal(len(w.tickers))
             b = self.spec.dynamics.common_factor
-            move_values(self.mk, self.overnight_sd * (z + np.sqrt(1 - b * b) * e))
+            move_values(w.mk, w.overnight_sd * (z + np.sqrt(1 - b * b) * e))
         if self.day > 0:
-            roll_risk(self.mk, ex.prev_close, self.mk.prev_close)
+            roll_risk(w.mk, ex.prev_close, w.mk.prev_close)
             self._return_capital(ex.prev_close)
             self._roll_flows(ex.prev_close)
-        set_prev_close(self.mk, ex.prev_close)
-        self._fire(-1)
+        set_prev_close(w.mk, ex.prev_close)
+        self.news.fire(self.day, -1)
         t0 = self.day * SESSION_SECONDS
         rounds = self.spec.rules.preopen_rounds if self.spec.rules.auctions else 0
         if rounds:
             self._run(t0, rounds, call_phase=True, clock_moves=False)
-        self.open_prices[self.day] = ex.open_auction()
+        self.recorder.open(self.day, ex.open_auction())
 
     def _close_day(self):
         """The close: closing auction, resting orders expire, the last bar and the day's row."""
-        ex = self.exchange
+        ex = self.world.exchange
         close = ex.close_auction()
         ex.cancel_all()
-        expire_orders(self.inv)
-        self._collect_minute(closing=True)
-        d = self.day
-        b = self.bars[d * MINUTES : (d + 1) * MINUTES]
-        opens = np.where(self.open_prices[d] > 0, self.open_prices[d], b[0, :, BAR.open])
-        self.daily[d, :, DAY.open] = opens
-        self.daily[d, :, DAY.high] = np.maximum(b[:, :, BAR.high].max(axis=0), opens)
-        self.daily[d, :, DAY.low] = np.minimum(b[:, :, BAR.low].min(axis=0), opens)
-        self.daily[d, :, DAY.close] = close
-        self.daily[d, :, DAY.volume] = b[:, :, BAR.volume].sum(axis=0)
-        set_last_close(self.mk, close)
+        expire_orders(self.world.inv)
+        self._record_minute(closing=True)
+        self.recorder.close_day(self.day, close)
+        set_last_close(self.world.mk, close)
 
     def step(self):
         """One trading minute, as the day's script runs it: at the first minute the open
@@ -139,16 +148,16 @@ class TradingDay:
             self._close_day()
             self._end_day()
         else:
-            self._collect_minute()
+            self._record_minute()
             self.minute += 1
         self.after_minute()
 
     def _minute_news(self, t0):
         """What reaches investors at the start of the minute: the shocks due now (and the end
         of those whose time is over), each row's salience, attention and fund flows."""
-        self._fire(self.minute)
-        self._salience(t0)
-        self._attend(t0)
+        self.news.fire(self.day, self.minute)
+        self.news.salience(t0)
+        self.news.attend(t0)
         self._fund_flows()
 
     def _trade_minute(self, t0, *, closing_call: bool):
@@ -159,16 +168,21 @@ class TradingDay:
             cont = 60 - min(60, call_s)
             if cont:
                 self._run(t0, cont, call_phase=False, clock_moves=True)
-            self.exchange.start_closing_call()
+            self.world.exchange.start_closing_call()
             self._run(t0 + cont, 60 - cont, call_phase=True, clock_moves=True)
         else:
             self._run(t0, 60, call_phase=False, clock_moves=True)
 
     def _check_halts(self):
         """Market-wide circuit breakers at the minute's end; a halt is recorded."""
-        level = self.exchange.check_circuit_breaker(self.shares_out)
+        level = self.world.exchange.check_circuit_breaker(self.world.shares_out)
         if level:
-            self.halts.append((self.day, self.minute, level))
+            self.recorder.halt(self.day, self.minute, level)
+
+    def _record_minute(self, closing=False):
+        """The minute's fills on the tape (the `before_bar` hook first), into its bar."""
+        self.before_bar(closing=closing)
+        self.recorder.minute(self.day, self.minute, closing=closing)
 
     def _end_day(self):
         """After the close: the next step opens the next day, or the run is over."""

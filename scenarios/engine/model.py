@@ -5,9 +5,10 @@ sets the open; 389 minutes of continuous trading in which each step runs 60 one-
 every investor in one compiled call; a closing call and auction; resting orders expire.
 The model owns the one seeded generator: the compiled loop's xoshiro state is seeded from it.
 
-The world itself is `scenarios.engine.simulation.Simulation` (put together from one module per
-idea in scenarios/engine/: world.py world building, news.py shock effects and news, day.py the
-day's lifecycle, recording.py bars, spreads and depth). `SelloffModel` adds Mesa: an
+The world itself is `scenarios.engine.simulation.Simulation` (composed of parts, one module per
+idea in scenarios/engine/: world.py the World, built once; news.py the news desk, shock effects
+and news; recording.py the recorder, bars, spreads and depth; day.py the day's script that calls
+them). `SelloffModel` adds Mesa: an
 Investor agent per investor and a FirmAgent per firm (views on the arrays and the firms), and a
 DataCollector with per-cohort reporters. The same scenario and seed give the same run either way.
 """

@@ -1,7 +1,9 @@
 """Shock effects and news: what a firing shock does to values, revenues, flows and liquidity,
 and how investors hear of it (the information network) and attend to it.
 
-`NewsEffects` is a part of `scenarios.engine.model.SelloffModel`; `_init_news` sets its state.
+`NewsDesk` is a part of `scenarios.engine.simulation.Simulation`: it owns the news' state (the
+schedule, the event log, timed effects, readings, attention) and is given the world it changes and,
+at each call, the clock.
 """
 
 import numpy as np
@@ -16,14 +18,18 @@ from market import SESSION_SECONDS
 from .day import MINUTES
 from .world import shock_schedule
 
-__all__ = ["NewsEffects"]
+__all__ = ["NewsDesk"]
 
 
-class NewsEffects:
-    """Shocks firing on schedule, rows of news and readings, attention (a model mixin)."""
+class NewsDesk:
+    """Shocks firing on schedule, rows of news and readings, attention: the news of `world`
+    (scenarios.engine.world.World) under scenario `spec`. The day's script calls `fire`,
+    `salience` and `attend` with the time."""
 
-    def _init_news(self, spec) -> None:
+    def __init__(self, world, spec) -> None:
         """Empty event log and timed effects; the market makers' parameters to restore."""
+        self.world = world
+        self.spec = spec
         self.schedule = shock_schedule(spec)
         self.events = []  # (day, minute, shock name, type, text) as shocks fire
         self._csr = None  # information network, built at the first news
@@ -32,33 +38,34 @@ class NewsEffects:
         self._readings = {}
         self._salience_s = spec.beliefs.salience_days * SESSION_SECONDS
         self._attention = []  # (hear times, extra rate per investor) of news still in mind
-        self.rate0 = self.inv.rate.copy()
-        self.mm_rows = maker_rows(self.inv)
-        self.mm_par0 = self.inv.par[self.mm_rows].copy()
+        inv = world.inv
+        self.rate0 = inv.rate.copy()
+        self.mm_rows = maker_rows(inv)
+        self.mm_par0 = inv.par[self.mm_rows].copy()
         self._withdrawals = []  # (token, (size factor, spread factor)) in force
-        self.capital0 = self.inv.capital.copy()  # cents: value traders' capital at the start
-        self.flow_memory = np.zeros(int((self.inv.kind == kind_code("passive")).sum()))
 
-    def _fire(self, minute):
-        """Fire the shocks scheduled for this minute of today; end timed effects that are over."""
-        g = self.day * MINUTES + max(minute, 0)
+    def fire(self, day, minute):
+        """Fire the shocks scheduled for `minute` (-1: before the open) of `day`; end timed
+        effects that are over. A shock's effect reads the world (scenarios.library.shocks)."""
+        w = self.world
+        g = day * MINUTES + max(minute, 0)
         for _end, undo in [x for x in self._timed if x[0] <= g]:
             undo()
         self._timed = [x for x in self._timed if x[0] > g]
-        for sh in self.schedule.get((self.day, minute), ()):
-            eff = sh.effect(self)
-            t = self.day * SESSION_SECONDS + max(minute, 0) * 60
-            self.events.append((self.day, minute, sh.name, type(sh).__name__, eff.text))
+        for sh in self.schedule.get((day, minute), ()):
+            eff = sh.effect(w)
+            t = day * SESSION_SECONDS + max(minute, 0) * 60
+            self.events.append((day, minute, sh.name, type(sh).__name__, eff.text))
             if eff.revenue is not None:
-                for tk, f in self.firms.items():
-                    f.absorb(eff.revenue[self.universe.index(tk)])
+                for tk, f in w.firms.items():
+                    f.absorb(eff.revenue[w.universe.index(tk)])
             if eff.dv is not None:
                 self._news(sh, eff, t)
             if eff.flow is not None:
-                add = eff.flow[self.uidx]
-                add_flow(self.mk, add)
+                add = eff.flow[w.uidx]
+                add_flow(w.mk, add)
                 self._timed.append((g + eff.duration_min,
-                                    lambda add=add: add_flow(self.mk, -add)))
+                                    lambda add=add: add_flow(w.mk, -add)))
             if eff.liquidity is not None and self.spec.channels.liquidity:
                 token = object()  # this withdrawal, among any that overlap it
                 self._withdrawals.append((token, eff.liquidity))
@@ -73,22 +80,22 @@ class NewsEffects:
     def _set_maker_quotes(self):
         """Market makers' size and half-spread: their defaults under every liquidity withdrawal
         in force, applied in the order they began (one ending leaves the others in force)."""
-        set_maker_quotes(self.inv, self.mm_rows, self.mm_par0,
+        set_maker_quotes(self.world.inv, self.mm_rows, self.mm_par0,
                          [factors for _token, factors in self._withdrawals])
 
     def _hear_times(self, sh, t):
         """When each investor hears news `sh` fired at time t (seconds)."""
-        n = self.inv.kind.size
+        n = self.world.inv.kind.size
         if not self.spec.channels.informational or n == 0:
             return np.full(n, float(t))
         if self._csr is None:
-            self._csr = to_csr(information_graph(n, self.news_rng))
+            self._csr = to_csr(information_graph(n, self.world.news_rng))
         k = max(1, int(round(sh.reach * n)))
         if sh.first == "any":
             pool = np.arange(n)
         else:
-            pool = np.flatnonzero(self.inv.kind == kind_code(sh.first))
-        rng = self.news_rng
+            pool = np.flatnonzero(self.world.inv.kind == kind_code(sh.first))
+        rng = self.world.news_rng
         if pool.size >= k:
             seeds = rng.choice(pool, k, replace=False)
         else:
@@ -100,29 +107,29 @@ class NewsEffects:
     def _news(self, sh, eff, t):
         """Values jump now; each investor acts on it from the time it hears it; a reading of
         it (Jevons) is a row of its own that spreads from its first readers."""
-        jump = np.log1p(np.maximum(eff.dv[self.uidx], -0.99))
-        move_values(self.mk, jump)
-        raise_volatility(self.mk, np.log1p(self.spec.dynamics.news_vol * np.abs(jump)
-                                           / self.day_sd))
+        jump = np.log1p(np.maximum(eff.dv[self.world.uidx], -0.99))
+        move_values(self.world.mk, jump)
+        raise_volatility(self.world.mk, np.log1p(self.spec.dynamics.news_vol * np.abs(jump)
+                                           / self.world.day_sd))
         hear = self._hear_times(sh, t)
         readers = np.zeros(0, np.int64)
         if eff.jevons_dv is not None:
             # first readers: hearers who read it the Jevons way at once
-            readers = np.flatnonzero((self.news_rng.random(hear.size) < sh.jevons_share)
+            readers = np.flatnonzero((self.world.news_rng.random(hear.size) < sh.jevons_share)
                                      & np.isfinite(hear))
         # attention: an investor who has heard trades more, the more so the more its stock moved
         d = self.spec.dynamics
         if d.attention > 0:
-            home = self.inv.home
+            home = self.world.inv.home
             w = np.where(home >= 0, np.abs(jump)[np.maximum(home, 0)]
-                         / self.day_sd[np.maximum(home, 0)], 0.0)
+                         / self.world.day_sd[np.maximum(home, 0)], 0.0)
             self._attention.append((hear, d.attention * np.minimum(20.0, w)))
         # news that moves no value (a statement with no figure) is not news an investor can
         # have missed: no rows, so nobody doubts its estimate for not having heard it
         moves = bool(np.any(jump != 0.0))
         jump_now = jump
         if sh.digest > 0:  # the part taken in later: its own row, heard after a delay
-            late = hear + self.news_rng.exponential(sh.digest_hours * 3600.0, hear.size)
+            late = hear + self.world.news_rng.exponential(sh.digest_hours * 3600.0, hear.size)
             late[readers] = hear[readers]  # a Jevons reader has its own reading at once
             if moves:
                 self._add_row(jump * sh.digest, late, t, news=True)
@@ -130,11 +137,11 @@ class NewsEffects:
         if moves:
             self._add_row(jump_now, hear, t, news=True)
         if eff.jevons_dv is not None:
-            jb = np.log1p(np.maximum(eff.jevons_dv[self.uidx], -0.99)) - jump
+            jb = np.log1p(np.maximum(eff.jevons_dv[self.world.uidx], -0.99)) - jump
             starts = np.full(hear.size, np.inf)
             starts[readers] = hear[readers]
             adopt = self._spread_reading(starts, hear, sh.spread_per_hour, t)
-            self._readings[sh.name] = (self.mk.jump.shape[0], hear)
+            self._readings[sh.name] = (self.world.mk.jump.shape[0], hear)
             self._add_row(jb, adopt, t, news=False)
         if getattr(sh, "persuades", "") and sh.persuades in self._readings:
             self._persuade(sh, hear, t)
@@ -145,9 +152,9 @@ class NewsEffects:
         b = self.spec.beliefs
         p = b.persuasion if self.spec.channels.narratives else 0.0
         if self._csr is None:
-            self._csr = to_csr(information_graph(self.inv.kind.size, self.news_rng))
+            self._csr = to_csr(information_graph(self.world.inv.kind.size, self.world.news_rng))
         horizon = self.spec.days * SESSION_SECONDS
-        return reading_times(*self._csr, starts, heard, rate_per_hour, p, self.news_rng,
+        return reading_times(*self._csr, starts, heard, rate_per_hour, p, self.world.news_rng,
                              horizon)
 
     def _persuade(self, sh, hear, t):
@@ -156,10 +163,10 @@ class NewsEffects:
         if not self.spec.channels.narratives:
             return
         row, heard = self._readings[sh.persuades]
-        new = self.news_rng.random(hear.size) < self.spec.beliefs.persuasion
+        new = self.world.news_rng.random(hear.size) < self.spec.beliefs.persuasion
         starts = np.where(new & np.isfinite(hear), hear, np.inf)
         adopt = self._spread_reading(starts, heard, sh.spread_per_hour, t)
-        rehear(self.inv, self.mk, row, adopt, self._salience_s)
+        rehear(self.world.inv, self.world.mk, row, adopt, self._salience_s)
 
     def _add_row(self, jump, hear, t, *, news: bool):
         """A row of news (the log-value jump per stock an unaware investor misses) or of a
@@ -168,11 +175,11 @@ class NewsEffects:
         w.inv, w.mk = add_row(w.inv, w.mk, jump, hear, news=news, fired_s=float(t),
                               salience_s=self._salience_s, theme_w=w.theme_w, theme_a=w.theme_a)
 
-    def _salience(self, t):
+    def salience(self, t):
         """Each row's salience at time t (agents.beliefs.set_salience)."""
-        set_salience(self.mk, float(t), self._salience_s)
+        set_salience(self.world.mk, float(t), self._salience_s)
 
-    def _attend(self, t):
+    def attend(self, t):
         """Trading rates at time t: 1 + extra x exp(-(t - heard) / attention time) after news
         (one compiled pass; news nobody still attends is dropped)."""
         if not self._attention:
@@ -181,7 +188,7 @@ class NewsEffects:
         extra = np.stack([x for _, x in self._attention])
         live = np.zeros(len(self._attention), np.int64)
         tau = self.spec.dynamics.attention_hours * 3600.0
-        attention_rates(self.rate0, hear, extra, float(t), tau, self.inv.order, self.inv.rate,
-                           self.inv.cum, live)
+        inv = self.world.inv
+        attention_rates(self.rate0, hear, extra, float(t), tau, inv.order, inv.rate, inv.cum, live)
         self._attention = [a for a, keep in zip(self._attention, live, strict=True) if keep]
 

@@ -12,29 +12,36 @@ import random
 
 import numpy as np
 
+from agents.loop import cohort_totals
+from agents.schema import KIND_NAMES
+
 from .day import MINUTES, TradingDay
-from .news import NewsEffects
-from .recording import Recording
+from .news import NewsDesk
+from .recording import Recorder
 from .world import World, build_world
 
 __all__ = ["Simulation", "MINUTES", "seed_generators"]
 
 
-class _FromWorld:
-    """A read-only attribute of a Simulation that is its world's field of the same name
-    (`m.tickers` is `m.world.tickers`), so that code reading a model's world reads it as before."""
+class _Read:
+    """A read-only attribute of a Simulation that is the same-named attribute of one of its
+    parts (`m.tickers` is `m.world.tickers`, `m.bars` is `m.recorder.bars`, `m.events` is
+    `m.news.events`), so that code reading a model reads it as before."""
+
+    def __init__(self, part: str):
+        self.part = part
 
     def __set_name__(self, owner, name):
         self.name = name
-        self.__doc__ = f"The world's `{name}` (World.{name}), read-only."
+        self.__doc__ = f"`{self.part}.{name}`, read-only."
 
     def __get__(self, obj, objtype=None):
         if obj is None:
             return self
-        return getattr(obj.world, self.name)
+        return getattr(getattr(obj, self.part), self.name)
 
     def __set__(self, obj, value):
-        raise AttributeError(f"{self.name} is the world's (World.{self.name}): read-only here")
+        raise AttributeError(f"{self.name} is {self.part}.{self.name}: read-only here")
 
 
 def seed_generators(m, scenario, seed: int | None = None, *, mesa_init=None) -> int:
@@ -56,20 +63,24 @@ def seed_generators(m, scenario, seed: int | None = None, *, mesa_init=None) -> 
     return seed
 
 
-class Simulation(NewsEffects, TradingDay, Recording):
+class Simulation(TradingDay):
     """A world built from a scenario (scenarios.library.scenario.Scenario); `step()` is one trading
     minute, `run()` runs every day.
 
-    Attributes after steps: `bars` (minute OHLCV per stock, ticks and shares), `motive_volume`
-    (shares bought and sold per motive, per minute and stock), `daily` (open, high, low, close,
-    volume per day and stock), `spread` (time-averaged quoted spread per minute, ticks),
-    `depth_sum / depth_n[:, None]` (mean shares at the best level and 9 ticks behind it, both
-    sides pooled). `bar_records()` / `day_records()` view `bars` / `daily` as named records
-    (market.types.OHLCV_DTYPE, DAY_DTYPE); `BAR.close`, `DAY.volume` name their columns.
+    Its parts, each owning its state: `world` (scenarios.engine.world.World: stocks, exchange,
+    investors, market view, firms), built once; `news` (scenarios.engine.news.NewsDesk: the
+    shocks' schedule, the event log, rows of news, attention); `recorder`
+    (scenarios.engine.recording.Recorder: bars, daily rows, spreads, depth, halts). The day's
+    script (scenarios.engine.day.TradingDay) keeps the clock and calls them in order.
 
-    `world` is what it trades in (scenarios.engine.world.World: stocks, exchange, investors,
-    market view, firms), built once; its fields read as the model's own (`m.tickers`, `m.exchange`,
-    `m.inv`, `m.mk`, `m.firms`, ...), read-only.
+    Their attributes read as the model's own, read-only: the world's (`tickers`, `exchange`,
+    `inv`, `mk`, `firms`, ...); after steps the recorder's, `bars` (minute OHLCV per stock, ticks
+    and shares), `motive_volume` (shares bought and sold per motive, per minute and stock),
+    `daily` (open, high, low, close, volume per day and stock), `spread` (time-averaged quoted
+    spread per minute, ticks), `depth_sum / depth_n[:, None]` (mean shares at the best level and 9
+    ticks behind it, both sides pooled), `halts`; the news desk's `events` and `schedule`.
+    `bar_records()` / `day_records()` view `bars` / `daily` as named records
+    (market.types.OHLCV_DTYPE, DAY_DTYPE); `BAR.close`, `DAY.volume` name their columns.
 
     Hooks for a world built on this one (the trading floor, scenarios.floor.world): override
     `before_ticks` (orders in before the investors' ticks), `before_bar` (the minute's fills on
@@ -77,29 +88,46 @@ class Simulation(NewsEffects, TradingDay, Recording):
     """
 
     world: World
-    universe = _FromWorld()
-    graph = _FromWorld()
-    exposure_params = _FromWorld()
-    decomposition = _FromWorld()
-    expectations = _FromWorld()
-    propagate = _FromWorld()
-    firms = _FromWorld()
-    uidx = _FromWorld()
-    tickers = _FromWorld()
-    prices0 = _FromWorld()
-    shares_out = _FromWorld()
-    roles = _FromWorld()
-    theme_a = _FromWorld()
-    theme_w = _FromWorld()
-    exchange = _FromWorld()
-    inv = _FromWorld()
-    kinds_count = _FromWorld()
-    wealth0 = _FromWorld()
-    mk = _FromWorld()
-    overnight_sd = _FromWorld()
-    day_sd = _FromWorld()
-    value_rng = _FromWorld()
-    news_rng = _FromWorld()
+    news: NewsDesk
+    recorder: Recorder
+
+    universe = _Read("world")
+    graph = _Read("world")
+    exposure_params = _Read("world")
+    decomposition = _Read("world")
+    expectations = _Read("world")
+    propagate = _Read("world")
+    firms = _Read("world")
+    uidx = _Read("world")
+    tickers = _Read("world")
+    prices0 = _Read("world")
+    shares_out = _Read("world")
+    roles = _Read("world")
+    theme_a = _Read("world")
+    theme_w = _Read("world")
+    exchange = _Read("world")
+    inv = _Read("world")
+    kinds_count = _Read("world")
+    wealth0 = _Read("world")
+    mk = _Read("world")
+    overnight_sd = _Read("world")
+    day_sd = _Read("world")
+    value_rng = _Read("world")
+    news_rng = _Read("world")
+
+    events = _Read("news")
+    schedule = _Read("news")
+
+    bars = _Read("recorder")
+    motive_volume = _Read("recorder")
+    spread = _Read("recorder")
+    depth_sum = _Read("recorder")
+    depth_n = _Read("recorder")
+    daily = _Read("recorder")
+    open_prices = _Read("recorder")
+    prev_close0 = _Read("recorder")
+    counts = _Read("recorder")
+    halts = _Read("recorder")
 
     def __init__(self, scenario, seed: int | None = None):
         seed = seed_generators(self, scenario, seed)
@@ -111,10 +139,9 @@ class Simulation(NewsEffects, TradingDay, Recording):
         self.spec = scenario  # not `scenario`: Mesa 3.5's Model has a `scenario` property
         self.world = build_world(scenario, self.rng)
         self._add_views()
-        self._init_news(scenario)
-        self.day = -1
-        self.minute = 0
-        self._init_recording(scenario)
+        self.news = NewsDesk(self.world, scenario)
+        self._init_day()
+        self.recorder = Recorder(self.world, scenario)
         self.running = True
 
     def _add_views(self) -> None:
@@ -122,4 +149,21 @@ class Simulation(NewsEffects, TradingDay, Recording):
 
     def last_prices(self) -> np.ndarray:
         """Last trade price per stock in dollars (previous close before any trade)."""
-        return self.exchange.last_prices() / 100.0
+        return self.world.exchange.last_prices() / 100.0
+
+    def cohorts(self) -> np.ndarray:
+        """Per investor kind (rows in agents.schema.Kind order): shares held (all
+        stocks), cash and P&L since the start, dollars."""
+        w = self.world
+        out = np.zeros((len(KIND_NAMES), 3))
+        cohort_totals(w.inv.kind, w.exchange.cash, w.exchange.shares, self.last_prices(),
+                      w.wealth0, out)
+        return out
+
+    def bar_records(self) -> np.ndarray:
+        """`bars` as records of OHLCV_DTYPE, [minute, stock] (a view: `bar_records()["close"]`)."""
+        return self.recorder.bar_records()
+
+    def day_records(self) -> np.ndarray:
+        """`daily` as records of DAY_DTYPE, [day, stock] (a view)."""
+        return self.recorder.day_records()

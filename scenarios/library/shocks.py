@@ -127,8 +127,9 @@ class Shock:
         return 0.0
 
     def effect(self, model) -> Effect:  # pragma: no cover - every subclass defines it
-        """What the shock does when it fires on `model` (its universe, networks and firms): an
-        `Effect`. Each subclass's docstring says what its effect is."""
+        """What the shock does when it fires on `model`, a world (scenarios.engine.world.World,
+        or value_context's: its universe, networks and firms): an `Effect`. Each subclass's
+        docstring says what its effect is."""
         raise NotImplementedError
 
 
