@@ -56,10 +56,17 @@ compile_times = CompileTimes()
 event.register("numba:compile", compile_times)
 from market._cache import project_stamp
 stamp0 = project_stamp()
-from market.types import BAR
-from scenarios.library.overrides import apply_overrides
-from scenarios.engine.model import SelloffModel
-from scenarios.library.catalog import get_scenario
+try:
+    from market.types import BAR
+    from scenarios.engine.model import SelloffModel
+    from scenarios.library.catalog import get_scenario
+    from scenarios.library.overrides import apply_overrides
+    TRADES, VOLUME = BAR.trades, BAR.volume
+except ImportError:  # a --baseline checkout from before scenarios/ had sub-packages (682c6c7)
+    from agents.params import apply_overrides
+    from scenarios.catalog import get_scenario
+    from scenarios.model import SelloffModel
+    TRADES, VOLUME = 5, 4  # its bar columns: open, high, low, close, volume, trades
 t_import = time.perf_counter() - t_start
 days, warm = int(sys.argv[1]), sys.argv[2] == "1"
 extra = json.loads(sys.argv[3]) if len(sys.argv) > 3 else []
@@ -81,7 +88,7 @@ cpu_run = time.process_time() - c_run
 print(json.dumps({
     "investors": int(m.inv.kind.size), "stocks": len(m.tickers), "days": days,
     "decisions": int(m.counts[0]), "orders": int(m.exchange.pool.meta[1]),
-    "trades": int(m.bars[..., BAR.trades].sum()), "shares": int(m.bars[..., BAR.volume].sum()),
+    "trades": int(m.bars[..., TRADES].sum()), "shares": int(m.bars[..., VOLUME].sum()),
     "import_s": t_import, "build_s": t_build, "run_s": t_run, "cpu_run_s": cpu_run,
     "total_s": time.perf_counter() - t_start,
     "maxrss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0,
