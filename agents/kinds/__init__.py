@@ -200,6 +200,16 @@ def home_stocks(n, weights, rng):
     return homes
 
 
+def spread_homes(build, ks, c, rows) -> None:
+    """The `homes` hook of a single-stock kind spread over the stocks by sqrt(market value)
+    (`home_stocks` on build.weights), each arriving at its parameters' rate_per_min; no draws
+    when the kind has no rows."""
+    n = rows.stop - rows.start
+    if n:
+        build.home[rows] = home_stocks(n, build.weights, build.rng)
+        build.rate[rows] = c.rate_per_min / 60.0
+
+
 # ---------------------------------------------------------------------------------------------
 # The dispatch, generated
 # ---------------------------------------------------------------------------------------------

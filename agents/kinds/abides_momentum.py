@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from market import Motive
 
 from ..params import param
-from . import home_stocks, register
+from . import register, spread_homes
 from ._abides import abides_size, abides_size_twin
 from ._jit import K, kernel
 from ._twin import BUY, LIMIT, SELL, Order
@@ -110,12 +110,6 @@ def twin(sit) -> list:
     return [Order(s, SELL, LIMIT, b, q, Motive.MOMENTUM)]
 
 
-def homes(build, ks, c, rows) -> None:
-    """Spread over stocks by sqrt(market value) (draws only when there are any)."""
-    n = rows.stop - rows.start
-    if n:
-        build.home[rows] = home_stocks(n, build.weights, build.rng)
-        build.rate[rows] = c.rate_per_min / 60.0
 
 
 def fill(build, ks, c, rows) -> None:
@@ -126,4 +120,4 @@ def fill(build, ks, c, rows) -> None:
 
 
 SPEC = register("abides_momentum", columns=COLUMNS, params=AbidesMomentum, decide=decide,
-                twin=twin, homes=homes, fill=fill)
+                twin=twin, homes=spread_homes, fill=fill)

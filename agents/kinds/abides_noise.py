@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from market import Motive
 
 from ..params import param
-from . import home_stocks, register
+from . import register, spread_homes
 from ._abides import SESSION_S, abides_size, abides_size_twin
 from ._jit import K, kernel
 from ._twin import BUY, LIMIT, SELL, Order
@@ -89,12 +89,6 @@ def twin(sit) -> list:
     return []
 
 
-def homes(build, ks, c, rows) -> None:
-    """Spread over stocks by sqrt(market value) (draws only when there are any)."""
-    n = rows.stop - rows.start
-    if n:
-        build.home[rows] = home_stocks(n, build.weights, build.rng)
-        build.rate[rows] = c.rate_per_min / 60.0
 
 
 def fill(build, ks, c, rows) -> None:
@@ -106,4 +100,4 @@ def fill(build, ks, c, rows) -> None:
 
 
 SPEC = register("abides_noise", columns=COLUMNS, params=AbidesNoise, decide=decide, twin=twin,
-                homes=homes, fill=fill)
+                homes=spread_homes, fill=fill)

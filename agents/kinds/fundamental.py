@@ -15,7 +15,7 @@ import numpy as np
 from market import Motive
 
 from ..params import param
-from . import home_stocks, register
+from . import register, spread_homes
 from ._jit import K, kernel
 from ._twin import BUY, LIMIT, MARKET, SELL, Order
 
@@ -254,10 +254,6 @@ def twin(sit) -> list:
     return []
 
 
-def homes(build, ks, c, rows) -> None:
-    """Value traders spread over stocks by sqrt(market value); one arrival rate each."""
-    build.home[rows] = home_stocks(rows.stop - rows.start, build.weights, build.rng)
-    build.rate[rows] = c.rate_per_min / 60.0
 
 
 def fill(build, ks, c, rows) -> None:
@@ -282,4 +278,4 @@ def endow(build, ks, c, rows) -> None:
 
 
 SPEC = register("fundamental", columns=COLUMNS, params=Fundamental, decide=decide, twin=twin,
-                homes=homes, fill=fill, endow=endow, lines=2)
+                homes=spread_homes, fill=fill, endow=endow, lines=2)

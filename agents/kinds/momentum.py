@@ -13,7 +13,7 @@ import numpy as np
 from market import Motive
 
 from ..params import param
-from . import home_stocks, register
+from . import register, spread_homes
 from ._jit import K, kernel
 from ._twin import BUY, MARKET, SELL, Order
 
@@ -87,10 +87,6 @@ def twin(sit) -> list:
     return []
 
 
-def homes(build, ks, c, rows) -> None:
-    """Spread over stocks by sqrt(market value)."""
-    build.home[rows] = home_stocks(rows.stop - rows.start, build.weights, build.rng)
-    build.rate[rows] = c.rate_per_min / 60.0
 
 
 def fill(build, ks, c, rows) -> None:
@@ -110,4 +106,4 @@ def endow(build, ks, c, rows) -> None:
 
 
 SPEC = register("momentum", columns=COLUMNS, params=Momentum, decide=decide, twin=twin,
-                homes=homes, fill=fill, endow=endow)
+                homes=spread_homes, fill=fill, endow=endow)

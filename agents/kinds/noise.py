@@ -13,7 +13,7 @@ import numpy as np
 from market import Motive
 
 from ..params import param
-from . import home_stocks, register
+from . import register, spread_homes
 from ._jit import K, kernel
 from ._twin import BUY, LIMIT, MARKET, SELL, Order
 
@@ -104,10 +104,6 @@ def twin(sit) -> list:
     return [Order(s, side, LIMIT, sit.clip(s, price), size, motive)]
 
 
-def homes(build, ks, c, rows) -> None:
-    """Spread over stocks by sqrt(market value)."""
-    build.home[rows] = home_stocks(rows.stop - rows.start, build.weights, build.rng)
-    build.rate[rows] = c.rate_per_min / 60.0
 
 
 def fill(build, ks, c, rows) -> None:
@@ -126,5 +122,5 @@ def endow(build, ks, c, rows) -> None:
             build.rng.uniform(0.2, 0.6, idx.size) * lim).astype(np.int64)
 
 
-SPEC = register("noise", columns=COLUMNS, params=Noise, decide=decide, twin=twin, homes=homes,
-                fill=fill, endow=endow)
+SPEC = register("noise", columns=COLUMNS, params=Noise, decide=decide, twin=twin,
+                homes=spread_homes, fill=fill, endow=endow)
