@@ -14,7 +14,10 @@ against the other), and its build hooks; its last statement registers it::
         return True, s, K.SELL, K.LIMIT, price, qty, K.M_VALUE, K.BID_SLOT
 
     SPEC = register("contrarian", columns=("size", "fade"), params=Contrarian,
-                    decide=decide, twin=twin, homes=homes, fill=fill)
+                    decide=decide, twin=twin, homes=spread_homes, fill=fill)
+
+(`spread_homes`: single-stock traders spread over the stocks by sqrt(market value); a kind
+homed otherwise writes its own `homes(build, ks, c, rows)`.)
 
 Importing a kind imports no numba (listing scenarios and a scenario's definition import the
 kinds' parameters, and numba with the kernels takes a second): its compiled functions are plain
