@@ -62,6 +62,16 @@ def test_attribution_picks_the_shock_of_largest_magnitude(small_scenario):
                                                      big))) == 0
 
 
+def test_the_scenarios_own_shock_is_its_shock_day_whatever_its_channels():
+    """With value on current AI revenue, Friday's export probe moves a value more than the
+    DeepSeek news does; the DeepSeek week's shock day is still Monday, its own shock's."""
+    sc = get_scenario("deepseek")
+    off = apply_overrides(sc, ["channels.expectations=false"])
+    assert shock_day(sc) == 1 and shock_day(off) == 1
+    unnamed = dataclasses.replace(off, name="deepseek_week")
+    assert shock_day(unnamed) == 5  # with no shock named like it: the largest by value moved
+
+
 def test_an_override_names_the_full_path():
     sc = get_scenario("deepseek")
     with pytest.raises(ParamError, match=r"^shocks\.deepseek\.size: .*\[-0\.5, 0\.5\]"):

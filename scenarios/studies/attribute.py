@@ -46,14 +46,20 @@ MEASURES = ("close", "trough", "next_day")
 
 
 def shock_day(scenario) -> int:
-    """The day of the scenario's largest shock: the one that moves a simulated stock's value
-    most (its effect on a fresh world, scenarios.engine.world.value_context), or, among shocks that
-    move no value (flows, liquidity), the largest by `Shock.magnitude`; ties go to the first."""
+    """The day of the scenario's own shock, the one named like the scenario (`deepseek` in the
+    DeepSeek week), whatever its channels: a counterfactual with a channel off is about the same
+    day. A scenario without one: the day of its largest shock, the one that moves a simulated
+    stock's value most (its effect on a fresh world, scenarios.engine.world.value_context), or,
+    among shocks that move no value (flows, liquidity), the largest by `Shock.magnitude`; ties
+    go to the first."""
     from scenarios.engine.world import value_context
 
     news = [s for s in scenario.shocks if getattr(s, "enabled", True) and s.day < scenario.days]
     if not news:
         raise ValueError(f"scenario {scenario.name!r} has no shocks to attribute")
+    own = [s for s in news if s.name == scenario.name]
+    if own:
+        return own[0].day
     idx = None
 
     def size(sh):
