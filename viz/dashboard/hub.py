@@ -99,7 +99,24 @@ def release_memory() -> None:
         pass
 
 
-class Run:
+class _Watched:
+    """What a run in this process and one in a process of its own share: the pages that show
+    it and the wait for its next frame (`cond` guards `_viewers`, `frame` and `_closed`)."""
+
+    @property
+    def viewers(self) -> int:
+        """How many pages show this run now."""
+        with self.cond:
+            return len(self._viewers)
+
+    def wait(self, seen: int, timeout: float) -> Frame:
+        """The latest frame, waiting up to `timeout` s for one newer than version `seen`."""
+        with self.cond:
+            self.cond.wait_for(lambda: self.frame.version != seen or self._closed, timeout)
+            return self.frame
+
+
+class Run(_Watched):
     """One ClassroomModel, stepped by its own thread on the commands pages send.
 
     ``card`` (a RunCard) names the run; ``kind`` is "class" or "own". Commands (`send`):
@@ -157,18 +174,6 @@ class Run:
         with self.cond:
             self._viewers.pop(viewer, None)
             return len(self._viewers)
-
-    @property
-    def viewers(self) -> int:
-        """How many pages show this run now."""
-        with self.cond:
-            return len(self._viewers)
-
-    def wait(self, seen: int, timeout: float) -> Frame:
-        """The latest frame, waiting up to `timeout` s for one newer than version `seen`."""
-        with self.cond:
-            self.cond.wait_for(lambda: self.frame.version != seen or self._closed, timeout)
-            return self.frame
 
     def close(self) -> None:
         """Stop the run's thread (it frees the model as it ends); returns at once."""
@@ -331,7 +336,7 @@ class Run:
             self.cond.notify_all()
 
 
-class RemoteRun:
+class RemoteRun(_Watched):
     """A Run in a process of its own (``python -m viz.dashboard.worker``), with Run's
     interface: the server's process only passes commands and frames, so stepping and drawing
     (which hold Python's GIL) never hold up the pages, and on a 2-core machine a run and the
@@ -426,18 +431,6 @@ class RemoteRun:
             n = len(self._viewers)
         self._push_wanted()
         return n
-
-    @property
-    def viewers(self) -> int:
-        """How many pages show this run now."""
-        with self.cond:
-            return len(self._viewers)
-
-    def wait(self, seen: int, timeout: float) -> Frame:
-        """As Run.wait."""
-        with self.cond:
-            self.cond.wait_for(lambda: self.frame.version != seen or self._closed, timeout)
-            return self.frame
 
     def request(self, what: str, timeout: float = 60.0) -> bytes:
         """As Run.request (asked of the worker; empty if it does not answer in `timeout`)."""
